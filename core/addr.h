@@ -1,0 +1,45 @@
+/*
+ * Addresses: "ADDR:PORT" and "transport:ADDR:PORT" parsing, CIDR prefixes,
+ * and the one way sipwarden prints an address (IPv6 in brackets).
+ * Needs <re.h> for struct sa and struct pl.
+ */
+#ifndef SW_CORE_ADDR_H
+#define SW_CORE_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum transport {
+	TP_UDP,
+	TP_TCP,
+	TP_TLS,
+};
+
+/* "ADDR:PORT", "[V6]:PORT" text buffer size, NUL included. */
+#define ADDR_STRLEN 48
+
+struct cidr {
+	int ci_af;         /* AF_INET or AF_INET6 */
+	uint8_t ci_bits;   /* prefix length */
+	uint8_t ci_addr[16]; /* network byte order, host bits zero */
+};
+
+/* Parse "1.2.3.4:5060" or "[::1]:5060" (port 1..65535 required). */
+int addr_parse_hostport(const char *s, size_t len, struct sa *sa);
+/* Parse "udp:ADDR:PORT" / "tcp:..." / "tls:..."; EPROTO for an unknown one. */
+int addr_parse_tp(const char *s, size_t len, enum transport *tp,
+    struct sa *sa);
+/* Parse "10.0.0.0/8", "2001:db8::/32" or a bare address (full length). */
+int addr_parse_cidr(const char *s, size_t len, struct cidr *c);
+/* Does sa fall inside c?  A v4-mapped IPv6 address matches a v4 prefix. */
+bool addr_cidr_match(const struct cidr *c, const struct sa *sa);
+/* "1.2.3.4:5060" or "[2001:db8::1]:5060" into buf; returns its length. */
+size_t addr_fmt(const struct sa *sa, char *buf, size_t size);
+/* The address alone, no brackets, no port. */
+size_t addr_fmt_ip(const struct sa *sa, char *buf, size_t size);
+/* "udp", "tcp", "tls" and the Via form "UDP", "TCP", "TLS". */
+const char *addr_tp_name(enum transport tp);
+const char *addr_tp_via(enum transport tp);
+
+#endif

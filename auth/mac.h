@@ -1,0 +1,38 @@
+/*
+ * Per-worker HMAC-SHA-256 contexts, one per secret and use, keyed once and
+ * re-initialised per MAC (EVP_MAC_init with a NULL key keeps the key
+ * schedule): the packet path never fetches an algorithm or derives a key.
+ * A struct mac belongs to one thread.
+ */
+#ifndef SW_AUTH_MAC_H
+#define SW_AUTH_MAC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/secrets.h"
+
+#define MAC_MAXLEN 32
+
+struct mac;
+
+struct mac_part {
+	const void *mp_p;
+	size_t mp_l;
+};
+
+int mac_alloc(struct mac **mp);
+void mac_free(struct mac *m);
+/*
+ * Use the secrets s from now on.  gen identifies s (a snapshot
+ * generation): binding the same gen again costs nothing.
+ */
+int mac_bind(struct mac *m, const struct secrets *s, uint64_t gen);
+/*
+ * HMAC over the concatenation of parts with secret number idx of the bound
+ * set, for use; the first outlen (<= MAC_MAXLEN) bytes go to out.
+ */
+int mac_sign(struct mac *m, size_t idx, enum secret_use use,
+    const struct mac_part *parts, size_t nparts, uint8_t *out, size_t outlen);
+
+#endif

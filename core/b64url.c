@@ -1,0 +1,78 @@
+/*
+ * base64url without padding; see b64url.h.
+ */
+#include "core/b64url.h"
+
+static const char b64url_abc[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+b64url_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64url_abc[v >> 18];
+		out[o++] = b64url_abc[(v >> 12) & 63];
+		out[o++] = b64url_abc[(v >> 6) & 63];
+		out[o++] = b64url_abc[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64url_abc[v >> 18];
+		out[o++] = b64url_abc[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64url_abc[v >> 18];
+		out[o++] = b64url_abc[(v >> 12) & 63];
+		out[o++] = b64url_abc[(v >> 6) & 63];
+	}
+	out[o] = '\0';
+	return (o);
+}
+
+static int
+b64url_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '-')
+		return (62);
+	if (c == '_')
+		return (63);
+	return (-1);
+}
+
+size_t
+b64url_decode(const char *in, size_t len, uint8_t *out, size_t size)
+{
+	size_t i, o = 0, need;
+	uint32_t acc = 0;
+	int bits = 0, d;
+
+	if (len % 4 == 1)
+		return (0);
+	need = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
+	if (need > size)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if ((d = b64url_val(in[i])) < 0)
+			return (0);
+		acc = acc << 6 | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	/* Unused low bits must be zero: one encoding per value. */
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return (0);
+	return (o);
+}

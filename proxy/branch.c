@@ -1,0 +1,231 @@
+/*
+ * Via branches and flow tokens; the byte layouts are in branch.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include <re.h>
+
+#include "auth/mac.h"
+#include "auth/secrets.h"
+#include "core/addr.h"
+#include "core/b64url.h"
+#include "proxy/branch.h"
+#include "proxy/pkt.h"
+
+#define BRANCH_VERSION 1
+#define FLOW_VERSION   1
+#define HASHLEN        8
+#define TAGLEN         10
+#define FLOW_MAXRAW    (6 + 16 + 2 + TAGLEN)
+
+/* The secret index with this id, or -1. */
+static int
+branch_secret(const struct secrets *s, uint16_t id, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < s->ss_n; i++)
+		if (s->ss_v[i].s_id == id)
+			return ((int)i);
+	return (-1);
+}
+
+/* Address bytes of sa into out (4 or 16); returns the count. */
+static size_t
+branch_addr(const struct sa *sa, uint8_t *out)
+{
+	if (sa_af(sa) == AF_INET) {
+		memcpy(out, &sa->u.in.sin_addr, 4);
+		return (4);
+	}
+	memcpy(out, &sa->u.in6.sin6_addr, 16);
+	return (16);
+}
+
+static int
+branch_txn_hash(struct mac *m, const struct pkt *p, uint8_t *h)
+{
+	const struct pkt_via *v = &p->p_via[0];
+	struct mac_part parts[8];
+	uint8_t cseq[4];
+	size_t n = 0;
+
+	parts[n++] = (struct mac_part){ "t", 1 };
+	if (v->v_branch.l > 7 && strncmp(v->v_branch.p, "z9hG4bK", 7) == 0) {
+		parts[n++] = (struct mac_part){ v->v_branch.p, v->v_branch.l };
+		parts[n++] = (struct mac_part){ v->v_host.p, v->v_host.l };
+		parts[n++] = (struct mac_part){ &v->v_port, sizeof(v->v_port) };
+	} else {
+		cseq[0] = (uint8_t)(p->p_cseq >> 24);
+		cseq[1] = (uint8_t)(p->p_cseq >> 16);
+		cseq[2] = (uint8_t)(p->p_cseq >> 8);
+		cseq[3] = (uint8_t)p->p_cseq;
+		parts[n++] = (struct mac_part){ p->p_ruri.p, p->p_ruri.l };
+		parts[n++] = (struct mac_part){ p->p_from.n_tag.p,
+			p->p_from.n_tag.l };
+		parts[n++] = (struct mac_part){ p->p_callid.p, p->p_callid.l };
+		parts[n++] = (struct mac_part){ cseq, sizeof(cseq) };
+		parts[n++] = (struct mac_part){ v->v_elem.p, v->v_elem.l };
+	}
+	return (mac_sign(m, 0, SECRET_BRANCH, parts, n, h, HASHLEN));
+}
+
+/* MAC over raw[0..12) and the relay flow (transport, address, port). */
+static int
+branch_tag(struct mac *m, size_t idx, const uint8_t *raw,
+    const struct flow *relay, uint8_t *tag)
+{
+	struct mac_part parts[3];
+	uint8_t a[1 + 16 + 2];
+	size_t al;
+
+	a[0] = relay->f_tp;
+	al = 1 + branch_addr(&relay->f_addr, a + 1);
+	a[al] = (uint8_t)(sa_port(&relay->f_addr) >> 8);
+	a[al + 1] = (uint8_t)sa_port(&relay->f_addr);
+	parts[0] = (struct mac_part){ "r", 1 };
+	parts[1] = (struct mac_part){ raw, 4 + HASHLEN };
+	parts[2] = (struct mac_part){ a, al + 2 };
+	return (mac_sign(m, idx, SECRET_BRANCH, parts, 3, tag, TAGLEN));
+}
+
+int
+branch_make(struct mac *m, const struct secrets *s, const struct pkt *p,
+    const struct flow *relay, char out[BRANCH_STRLEN + 1])
+{
+	uint8_t raw[BRANCH_RAWLEN];
+	int err;
+
+	raw[0] = BRANCH_VERSION;
+	raw[1] = (uint8_t)(s->ss_v[0].s_id >> 8);
+	raw[2] = (uint8_t)s->ss_v[0].s_id;
+	raw[3] = relay->f_lsock;
+	if ((err = branch_txn_hash(m, p, raw + 4)) != 0)
+		return (err);
+	if ((err = branch_tag(m, 0, raw, relay, raw + 4 + HASHLEN)) != 0)
+		return (err);
+	memcpy(out, BRANCH_PREFIX, BRANCH_PREFIXLEN);
+	(void)b64url_encode(raw, sizeof(raw), out + BRANCH_PREFIXLEN);
+	return (0);
+}
+
+bool
+branch_is_ours(const struct pl *branch)
+{
+	return (branch->l == BRANCH_STRLEN &&
+	    memcmp(branch->p, BRANCH_PREFIX, BRANCH_PREFIXLEN) == 0);
+}
+
+bool
+branch_check(struct mac *m, const struct secrets *s, const struct pl *branch,
+    struct flow *relay)
+{
+	uint8_t raw[BRANCH_RAWLEN], tag[TAGLEN];
+	uint16_t id;
+	int idx = -1;
+
+	if (!branch_is_ours(branch) ||
+	    b64url_decode(branch->p + BRANCH_PREFIXLEN,
+		branch->l - BRANCH_PREFIXLEN, raw, sizeof(raw)) != sizeof(raw) ||
+	    raw[0] != BRANCH_VERSION)
+		return (false);
+	id = (uint16_t)(raw[1] << 8 | raw[2]);
+	while ((idx = branch_secret(s, id, (size_t)(idx + 1))) >= 0) {
+		if (branch_tag(m, (size_t)idx, raw, relay, tag) != 0)
+			return (false);
+		if (CRYPTO_memcmp(tag, raw + 4 + HASHLEN, TAGLEN) == 0) {
+			relay->f_lsock = raw[3];
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Everything of the token but its tag; returns the length. */
+static size_t
+flow_raw(const struct secrets *s, size_t idx, const struct flow *f,
+    uint8_t *raw)
+{
+	size_t n;
+
+	raw[0] = FLOW_VERSION;
+	raw[1] = (uint8_t)(s->ss_v[idx].s_id >> 8);
+	raw[2] = (uint8_t)s->ss_v[idx].s_id;
+	raw[3] = f->f_tp;
+	raw[4] = f->f_lsock;
+	raw[5] = sa_af(&f->f_addr) == AF_INET ? 4 : 6;
+	n = 6 + branch_addr(&f->f_addr, raw + 6);
+	raw[n] = (uint8_t)(sa_port(&f->f_addr) >> 8);
+	raw[n + 1] = (uint8_t)sa_port(&f->f_addr);
+	return (n + 2);
+}
+
+size_t
+flow_token_make(struct mac *m, const struct secrets *s, const struct flow *f,
+    char out[FLOW_TOKEN_MAXLEN + 1])
+{
+	uint8_t raw[FLOW_MAXRAW];
+	struct mac_part part;
+	size_t n;
+
+	n = flow_raw(s, 0, f, raw);
+	part = (struct mac_part){ raw, n };
+	if (mac_sign(m, 0, SECRET_TOKEN, &part, 1, raw + n, TAGLEN) != 0)
+		return (0);
+	return (b64url_encode(raw, n + TAGLEN, out));
+}
+
+/* Fill f from a decoded token body of n bytes (tag excluded). */
+static bool
+flow_fill(const uint8_t *raw, size_t n, struct flow *f)
+{
+	uint16_t port;
+
+	if (raw[0] != FLOW_VERSION || raw[3] > TP_TLS)
+		return (false);
+	if (raw[5] == 4 && n == 6 + 4 + 2) {
+		uint32_t a;
+
+		memcpy(&a, raw + 6, 4);
+		port = (uint16_t)(raw[10] << 8 | raw[11]);
+		sa_set_in(&f->f_addr, ntohl(a), port);
+	} else if (raw[5] == 6 && n == 6 + 16 + 2) {
+		port = (uint16_t)(raw[22] << 8 | raw[23]);
+		sa_set_in6(&f->f_addr, raw + 6, port);
+	} else {
+		return (false);
+	}
+	f->f_tp = raw[3];
+	f->f_lsock = raw[4];
+	return (port != 0);
+}
+
+bool
+flow_token_check(struct mac *m, const struct secrets *s,
+    const struct pl *tok, struct flow *f)
+{
+	uint8_t raw[FLOW_MAXRAW], tag[TAGLEN];
+	struct mac_part part;
+	size_t n;
+	int idx = -1;
+
+	if (tok->l > FLOW_TOKEN_MAXLEN)
+		return (false);
+	n = b64url_decode(tok->p, tok->l, raw, sizeof(raw));
+	if (n < 6 + TAGLEN)
+		return (false);
+	n -= TAGLEN;
+	part = (struct mac_part){ raw, n };
+	while ((idx = branch_secret(s, (uint16_t)(raw[1] << 8 | raw[2]),
+		    (size_t)(idx + 1))) >= 0) {
+		if (mac_sign(m, (size_t)idx, SECRET_TOKEN, &part, 1, tag,
+			TAGLEN) != 0)
+			return (false);
+		if (CRYPTO_memcmp(tag, raw + n, TAGLEN) == 0)
+			return (flow_fill(raw, n, f));
+	}
+	return (false);
+}

@@ -1,0 +1,75 @@
+/*
+ * What sipwarden writes into SIP so that it needs no memory to route what
+ * comes back: the Via branch of every request it forwards, and the flow
+ * token in the user part of its Record-Route and Path URIs.
+ *
+ * Flow: where a message for a client (or the PBX) must go: the transport,
+ * the index of our listener that talks to it, and its address.
+ *
+ * Via branch (RFC 3261 16.11), "z9hG4bK" "sw" then base64url of 22 bytes:
+ *   0      version, 1
+ *   1..2   id of the secret (auth/secrets.h), big-endian
+ *   3      listener index the response is to be sent from
+ *   4..11  transaction hash: HMAC(branch key, "t" + the incoming request's
+ *          top-Via branch and sent-by, or for RFC 2543 requests (no
+ *          z9hG4bK) Request-URI, From tag, Call-ID, CSeq number and top
+ *          Via), so retransmissions, the CANCEL and the non-2xx ACK of an
+ *          INVITE get the same branch
+ *   12..21 MAC: HMAC(branch key, "r" + bytes 0..11 + transport + relay
+ *          address + port): the response is relayed only to that address
+ * 37 characters in all.
+ *
+ * Flow token, base64url of:
+ *   0      version, 1
+ *   1..2   secret id
+ *   3      transport (enum transport)
+ *   4      listener index
+ *   5      address family: 4 or 6
+ *   6..    address (4 or 16 bytes), then port (2 bytes, big-endian)
+ *   last 10 bytes: HMAC(token key, all bytes before)
+ * 30 characters for IPv4, 46 for IPv6.
+ *
+ * Verification is constant time and fails closed: unknown version or
+ * secret, wrong length, any changed byte.
+ */
+#ifndef SW_PROXY_BRANCH_H
+#define SW_PROXY_BRANCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mac;
+struct pkt;
+struct secrets;
+
+#define BRANCH_PREFIX     "z9hG4bKsw"
+#define BRANCH_PREFIXLEN  9
+#define BRANCH_RAWLEN     22
+#define BRANCH_STRLEN     (BRANCH_PREFIXLEN + 30)
+#define FLOW_TOKEN_MAXLEN 46
+
+struct flow {
+	uint8_t f_tp;    /* enum transport */
+	uint8_t f_lsock; /* listener index */
+	struct sa f_addr;
+};
+
+/* The branch for forwarding p; relay is where its responses go. */
+int branch_make(struct mac *m, const struct secrets *s, const struct pkt *p,
+    const struct flow *relay, char out[BRANCH_STRLEN + 1]);
+/*
+ * Is branch one of ours, made for relay (f_tp and f_addr set by the
+ * caller)?  On success sets relay->f_lsock.
+ */
+bool branch_check(struct mac *m, const struct secrets *s,
+    const struct pl *branch, struct flow *relay);
+/* Does branch look like one of ours (prefix and length only)? */
+bool branch_is_ours(const struct pl *branch);
+
+size_t flow_token_make(struct mac *m, const struct secrets *s,
+    const struct flow *f, char out[FLOW_TOKEN_MAXLEN + 1]);
+bool flow_token_check(struct mac *m, const struct secrets *s,
+    const struct pl *tok, struct flow *f);
+
+#endif

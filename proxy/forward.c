@@ -1,0 +1,323 @@
+/*
+ * Request and response rewriting, stateless replies; see forward.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <re.h>
+
+#include "core/addr.h"
+#include "core/obuf.h"
+#include "proxy/forward.h"
+#include "proxy/pkt.h"
+
+#define CRLF "\r\n"
+
+static void
+fwd_hdr_start(struct obuf *ob, const struct pkt_hdr *h)
+{
+	obuf_putpl(ob, &h->h_name);
+	obuf_puts(ob, ": ");
+}
+
+/* The text after elem in val, past the comma that follows it. */
+static struct pl
+fwd_after(const struct pl *val, const struct pl *elem)
+{
+	struct pl rest;
+	size_t pos = (size_t)(elem->p + elem->l - val->p);
+	const char *comma;
+
+	rest.p = val->p + pos;
+	rest.l = val->l - pos;
+	comma = memchr(rest.p, ',', rest.l);
+	if (comma == NULL) {
+		rest.l = 0;
+		return (rest);
+	}
+	rest.l -= (size_t)(comma + 1 - rest.p);
+	rest.p = comma + 1;
+	while (rest.l > 0 && (rest.p[0] == ' ' || rest.p[0] == '\t' ||
+				 rest.p[0] == '\r' || rest.p[0] == '\n')) {
+		rest.p++;
+		rest.l--;
+	}
+	return (rest);
+}
+
+/* Copy the parameters of a Via element, leaving received and rport out. */
+static void
+fwd_via_params(struct obuf *ob, const struct pl *params)
+{
+	size_t i = 0, j;
+	struct pl one, name;
+
+	while (i < params->l) {
+		j = i + 1;
+		while (j < params->l && params->p[j] != ';')
+			j++;
+		one.p = params->p + i;
+		one.l = j - i;
+		name.p = one.p + 1;
+		name.l = 0;
+		while (name.l < one.l - 1 && name.p[name.l] != '=' &&
+		    name.p[name.l] != ' ')
+			name.l++;
+		if (pl_strcasecmp(&name, "received") != 0 &&
+		    pl_strcasecmp(&name, "rport") != 0)
+			obuf_putpl(ob, &one);
+		i = j;
+	}
+}
+
+/* The top Via element with received and rport set from src. */
+static void
+fwd_via_top(struct obuf *ob, const struct pkt_via *v, const struct sa *src)
+{
+	char ip[ADDR_STRLEN];
+	struct pl head;
+
+	head.p = v->v_elem.p;
+	head.l = (size_t)(v->v_params.p - v->v_elem.p);
+	while (head.l > 0 && (head.p[head.l - 1] == ' ' ||
+				 head.p[head.l - 1] == '\t'))
+		head.l--;
+	obuf_putpl(ob, &head);
+	fwd_via_params(ob, &v->v_params);
+	(void)addr_fmt_ip(src, ip, sizeof(ip));
+	obuf_puts(ob, ";received=");
+	obuf_puts(ob, ip);
+	if (v->v_rport) {
+		obuf_puts(ob, ";rport=");
+		obuf_putu(ob, sa_port(src));
+	}
+}
+
+/* The header line holding the top Via, rewritten. */
+static void
+fwd_via_line(struct obuf *ob, const struct pkt *p, const struct sa *src)
+{
+	const struct pkt_hdr *h = &p->p_hdrs[p->p_via[0].v_hdr];
+	struct pl rest;
+
+	fwd_hdr_start(ob, h);
+	fwd_via_top(ob, &p->p_via[0], src);
+	rest = fwd_after(&h->h_val, &p->p_via[0].v_elem);
+	if (rest.l > 0) {
+		obuf_puts(ob, ", ");
+		obuf_putpl(ob, &rest);
+	}
+	obuf_puts(ob, CRLF);
+}
+
+static void
+fwd_copy(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h)
+{
+	obuf_put(ob, p->p_buf + h->h_off, h->h_len);
+}
+
+/*
+ * Copy a list header without its first *nskip elements, counting down
+ * *nskip by the number left out.
+ */
+static void
+fwd_copy_skip(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h,
+    size_t *nskip)
+{
+	struct pl elem, rest;
+	size_t pos = 0;
+
+	if (*nskip == 0) {
+		fwd_copy(ob, p, h);
+		return;
+	}
+	while (*nskip > 0 && pkt_list_next(&h->h_val, &pos, &elem))
+		(*nskip)--;
+	if (pos >= h->h_val.l)
+		return;
+	rest.p = h->h_val.p + pos;
+	rest.l = h->h_val.l - pos;
+	while (rest.l > 0 && (rest.p[0] == ' ' || rest.p[0] == '\t' ||
+				 rest.p[0] == '\r' || rest.p[0] == '\n')) {
+		rest.p++;
+		rest.l--;
+	}
+	fwd_hdr_start(ob, h);
+	obuf_putpl(ob, &rest);
+	obuf_puts(ob, CRLF);
+}
+
+static bool
+fwd_stripped(const struct fwd_req *fr, const struct pkt_hdr *h)
+{
+	size_t i;
+
+	for (i = 0; i < fr->fr_nstrip; i++)
+		if (fr->fr_strip[i].p == fr->fr_pkt->p_buf + h->h_off)
+			return (true);
+	return (false);
+}
+
+static void
+fwd_inserts(struct obuf *ob, const struct fwd_req *fr)
+{
+	size_t i;
+
+	obuf_puts(ob, "Via: ");
+	obuf_puts(ob, fr->fr_via);
+	obuf_puts(ob, CRLF);
+	for (i = 0; i < 2; i++) {
+		if (fr->fr_rr[i] == NULL)
+			continue;
+		obuf_puts(ob, "Record-Route: <");
+		obuf_puts(ob, fr->fr_rr[i]);
+		obuf_puts(ob, ">" CRLF);
+	}
+	if (fr->fr_path != NULL) {
+		obuf_puts(ob, "Path: <");
+		obuf_puts(ob, fr->fr_path);
+		obuf_puts(ob, ">" CRLF);
+	}
+}
+
+bool
+fwd_request(struct obuf *ob, const struct fwd_req *fr)
+{
+	const struct pkt *p = fr->fr_pkt;
+	size_t i, nroute = fr->fr_nroute;
+
+	obuf_put(ob, p->p_buf, p->p_slen);
+	fwd_inserts(ob, fr);
+	for (i = 0; i < p->p_nhdrs; i++) {
+		const struct pkt_hdr *h = &p->p_hdrs[i];
+
+		if (i == p->p_via[0].v_hdr) {
+			fwd_via_line(ob, p, fr->fr_src);
+		} else if (h->h_id == HDR_MAX_FORWARDS) {
+			obuf_puts(ob, "Max-Forwards: ");
+			obuf_putu(ob, p->p_maxfwd - 1);
+			obuf_puts(ob, CRLF);
+		} else if (h->h_id == HDR_ROUTE) {
+			fwd_copy_skip(ob, p, h, &nroute);
+		} else if (!fwd_stripped(fr, h)) {
+			fwd_copy(ob, p, h);
+		}
+	}
+	if (!p->p_has_maxfwd)
+		obuf_puts(ob, "Max-Forwards: 70" CRLF);
+	obuf_put(ob, p->p_buf + p->p_hdrend, p->p_len - p->p_hdrend);
+	return (!ob->ob_full);
+}
+
+bool
+fwd_response(struct obuf *ob, const struct pkt *p)
+{
+	size_t i, one = 1;
+
+	obuf_put(ob, p->p_buf, p->p_slen);
+	for (i = 0; i < p->p_nhdrs; i++) {
+		if (i == p->p_via[0].v_hdr)
+			fwd_copy_skip(ob, p, &p->p_hdrs[i], &one);
+		else
+			fwd_copy(ob, p, &p->p_hdrs[i]);
+	}
+	obuf_put(ob, p->p_buf + p->p_hdrend, p->p_len - p->p_hdrend);
+	return (!ob->ob_full);
+}
+
+static void
+fwd_reply_hdrs(struct obuf *ob, const struct pkt *p, const struct sa *src,
+    const char *totag)
+{
+	size_t i;
+
+	for (i = 0; i < p->p_nhdrs; i++) {
+		const struct pkt_hdr *h = &p->p_hdrs[i];
+
+		if (i == p->p_via[0].v_hdr) {
+			fwd_via_line(ob, p, src);
+		} else if (h->h_id == HDR_TO && totag != NULL &&
+		    p->p_to.n_tag.l == 0) {
+			fwd_hdr_start(ob, h);
+			obuf_putpl(ob, &h->h_val);
+			obuf_puts(ob, ";tag=");
+			obuf_puts(ob, totag);
+			obuf_puts(ob, CRLF);
+		} else if (h->h_id == HDR_VIA || h->h_id == HDR_FROM ||
+		    h->h_id == HDR_TO || h->h_id == HDR_CALL_ID ||
+		    h->h_id == HDR_CSEQ) {
+			fwd_copy(ob, p, h);
+		}
+	}
+}
+
+bool
+fwd_reply(struct obuf *ob, const struct pkt *p, const struct sa *src,
+    uint16_t code, const char *reason, const char *totag, const char *extra)
+{
+	obuf_puts(ob, "SIP/2.0 ");
+	obuf_putu(ob, code);
+	obuf_puts(ob, " ");
+	obuf_puts(ob, reason);
+	obuf_puts(ob, CRLF);
+	fwd_reply_hdrs(ob, p, src, code > 100 ? totag : NULL);
+	if (extra != NULL)
+		obuf_puts(ob, extra);
+	obuf_puts(ob, "Content-Length: 0" CRLF CRLF);
+	return (!ob->ob_full);
+}
+
+/* FNV-1a, 64 bits: not a MAC, only a stable tag. */
+static uint64_t
+fwd_fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+void
+fwd_totag(const struct pkt *p, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int i;
+
+	h = fwd_fnv(h, p->p_callid.p, p->p_callid.l);
+	h = fwd_fnv(h, "|", 1);
+	h = fwd_fnv(h, p->p_from.n_tag.p, p->p_from.n_tag.l);
+	h = fwd_fnv(h, &p->p_cseq, sizeof(p->p_cseq));
+	out[0] = 's';
+	out[1] = 'w';
+	for (i = 0; i < 14; i++)
+		out[2 + i] = hex[(h >> (4 * i)) & 15];
+	out[16] = '\0';
+}
+
+int
+fwd_via_dest(const struct pkt_via *v, struct sa *dst)
+{
+	const struct pl *host = v->v_received.l > 0 ? &v->v_received :
+						      &v->v_host;
+	uint32_t port = v->v_port ? v->v_port : 5060;
+	struct pl rp = v->v_rportval;
+	size_t i;
+
+	if (v->v_rport && rp.l > 0) {
+		for (port = 0, i = 0; i < rp.l; i++) {
+			if (rp.p[i] < '0' || rp.p[i] > '9' || port > 6553)
+				return (EBADMSG);
+			port = port * 10 + (uint32_t)(rp.p[i] - '0');
+		}
+		if (port == 0 || port > 65535)
+			return (EBADMSG);
+	}
+	if (sa_set(dst, host, (uint16_t)port) != 0)
+		return (EADDRNOTAVAIL);
+	return (0);
+}

@@ -1,0 +1,560 @@
+/*
+ * The message pipeline (SPEC section 4): filter -> parse -> direction ->
+ * authenticate -> forward.  Every function here decides; none does I/O.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <re.h>
+
+#include "auth/mac.h"
+#include "auth/secrets.h"
+#include "core/addr.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/obuf.h"
+#include "proxy/forward.h"
+#include "proxy/pipeline.h"
+#include "proxy/snapshot.h"
+
+#define DROP_LOG_PER_SEC 5
+#define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 32)
+
+static const char *const drop_names[] = {
+	"none",
+#define X(e, s) s,
+	DROP_REASONS(X)
+#undef X
+};
+
+static const char *const method_names[] = {
+#define X(m) #m,
+	PIPE_METHODS(X)
+#undef X
+};
+
+/* What one request needs on its way through. */
+struct pipe_req {
+	struct pctx *pr_pc;
+	const struct snapshot *pr_sn;
+	const struct pipe_in *pr_in;
+	const struct pkt *pr_p;
+	struct action *pr_act;
+};
+
+const char *
+pipeline_drop_name(enum drop_reason r)
+{
+	return ((size_t)r < DROP_NREASONS ? drop_names[r] : "?");
+}
+
+int
+pctx_alloc(struct pctx **pcp)
+{
+	struct pctx *pc;
+	int err;
+
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return (ENOMEM);
+	if ((err = mac_alloc(&pc->pc_mac)) != 0) {
+		free(pc);
+		return (err);
+	}
+	*pcp = pc;
+	return (0);
+}
+
+void
+pctx_free(struct pctx *pc)
+{
+	if (pc == NULL)
+		return;
+	mac_free(pc->pc_mac);
+	free(pc);
+}
+
+static enum pipe_method
+pipe_method(const struct pl *m)
+{
+	size_t i;
+
+	for (i = 0; i < PM_OTHER; i++)
+		if (pl_strcmp(m, method_names[i]) == 0)
+			return ((enum pipe_method)i);
+	return (PM_OTHER);
+}
+
+/*
+ * Log a drop, at most DROP_LOG_PER_SEC lines a second per reason and
+ * worker; the next line written says how many were left out.
+ */
+static void
+pipe_drop(struct pctx *pc, const struct pipe_in *in, struct action *act,
+    enum drop_reason r, const char *why)
+{
+	struct pipe_droplog *dl = &pc->pc_droplog[r];
+	uint64_t sec = in->pi_now_ms / 1000;
+
+	act->a_kind = ACT_DROP;
+	act->a_drop = r;
+	if (r == DROP_NONE)
+		return;
+	atomic_fetch_add_explicit(&pc->pc_stats.ps_dropped[r], 1,
+	    memory_order_relaxed);
+	if (dl->dl_sec != sec) {
+		dl->dl_sec = sec;
+		dl->dl_lines = 0;
+	}
+	if (dl->dl_lines >= DROP_LOG_PER_SEC || !log_enabled(LOGL_INFO)) {
+		dl->dl_suppressed++;
+		return;
+	}
+	dl->dl_lines++;
+	log_event(LOGL_INFO, "drop", &in->pi_src.f_addr,
+	    "reason=%s why=%s suppressed=%llu", drop_names[r], why,
+	    (unsigned long long)dl->dl_suppressed);
+	dl->dl_suppressed = 0;
+}
+
+static void
+pipe_send(struct pctx *pc, struct action *act, const struct obuf *ob,
+    const struct flow *dst)
+{
+	act->a_kind = ACT_SEND;
+	act->a_dst = *dst;
+	act->a_out = ob->ob_p;
+	act->a_outlen = ob->ob_len;
+	(void)pc;
+}
+
+/* A stateless reply to the source of the request. */
+static void
+pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
+    const char *why)
+{
+	const struct pkt *p = pr->pr_p;
+	struct flow dst = pr->pr_in->pi_src;
+	struct obuf ob;
+	char totag[17];
+	uint16_t port;
+
+	/* RFC 3261 18.2.2 and RFC 3581: the source address; its port only
+	 * when rport was asked for, else the sent-by port. */
+	port = p->p_via[0].v_port ? p->p_via[0].v_port : 5060;
+	if (!p->p_via[0].v_rport && pr->pr_in->pi_src.f_tp == TP_UDP)
+		sa_set_port(&dst.f_addr, port);
+	fwd_totag(p, totag);
+	obuf_init(&ob, pr->pr_pc->pc_out, sizeof(pr->pr_pc->pc_out));
+	if (!fwd_reply(&ob, p, &pr->pr_in->pi_src.f_addr, code, reason, totag,
+		NULL)) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
+		    "reply too big");
+		return;
+	}
+	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats.ps_replies, 1,
+	    memory_order_relaxed);
+	log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
+	    "code=%u method=%r why=%s", (unsigned)code, &p->p_method, why);
+	pipe_send(pr->pr_pc, pr->pr_act, &ob, &dst);
+}
+
+static bool
+pipe_from_upstream(const struct snapshot *sn, const struct pipe_in *in)
+{
+	return (sa_cmp(&in->pi_src.f_addr, &sn->sn_cfg->c_upstream.cs_addr,
+	    SA_ALL));
+}
+
+/* Filter (SPEC 4.1): the allow list. */
+static bool
+pipe_filter(const struct snapshot *sn, const struct pipe_in *in)
+{
+	const struct cfg *c = sn->sn_cfg;
+	size_t i;
+
+	if (c->c_nallow == 0 || pipe_from_upstream(sn, in))
+		return (true);
+	for (i = 0; i < c->c_nallow; i++)
+		if (addr_cidr_match(&c->c_allow[i], &in->pi_src.f_addr))
+			return (true);
+	return (false);
+}
+
+/* "sip:TOKEN@host:port;lr" for listener l and flow f into out. */
+static bool
+pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, char *out,
+    size_t size)
+{
+	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
+	char tok[FLOW_TOKEN_MAXLEN + 1];
+	struct obuf ob;
+
+	if (flow_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, f,
+		tok) == 0)
+		return (false);
+	obuf_init(&ob, out, size - 1);
+	obuf_puts(&ob, sl->sl_tp == TP_TLS ? "sips:" : "sip:");
+	obuf_puts(&ob, tok);
+	obuf_puts(&ob, "@");
+	obuf_puts(&ob, sl->sl_hostport);
+	if (sl->sl_tp == TP_TCP)
+		obuf_puts(&ob, ";transport=tcp");
+	obuf_puts(&ob, ";lr");
+	out[ob.ob_len] = '\0';
+	return (!ob.ob_full);
+}
+
+/* "SIP/2.0/UDP host:port;branch=..." for listener l into out. */
+static bool
+pipe_via(struct pipe_req *pr, size_t l, const struct flow *relay, char *out,
+    size_t size)
+{
+	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
+	char branch[BRANCH_STRLEN + 1];
+	struct obuf ob;
+
+	if (branch_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, pr->pr_p,
+		relay, branch) != 0)
+		return (false);
+	obuf_init(&ob, out, size - 1);
+	obuf_puts(&ob, "SIP/2.0/");
+	obuf_puts(&ob, addr_tp_via(sl->sl_tp));
+	obuf_puts(&ob, " ");
+	obuf_puts(&ob, sl->sl_hostport);
+	obuf_puts(&ob, ";branch=");
+	obuf_puts(&ob, branch);
+	out[ob.ob_len] = '\0';
+	return (!ob.ob_full);
+}
+
+/* Does the request create a dialog that must come back through us? */
+static bool
+pipe_dialog_creating(const struct pkt *p)
+{
+	if (p->p_to.n_tag.l > 0)
+		return (false);
+	return (pkt_method_is(&p->p_method, "INVITE") ||
+	    pkt_method_is(&p->p_method, "SUBSCRIBE") ||
+	    pkt_method_is(&p->p_method, "REFER"));
+}
+
+/* Is the URI ours (host and port of one of our listeners)? */
+static bool
+pipe_uri_ours(const struct snapshot *sn, const struct pl *uri,
+    struct pl *user)
+{
+	struct pl host, params;
+	uint16_t port;
+
+	if (pkt_uri_hostport(uri, user, &host, &port, &params) != 0)
+		return (false);
+	return (snapshot_find_self(sn, &host, port ? port : 5060) >= 0);
+}
+
+/*
+ * Our Route elements on top of p: how many, and the first flow token
+ * among them.  *tok is 1 when a token verified, -1 when one did not.
+ */
+static size_t
+pipe_our_routes(struct pipe_req *pr, struct flow *f, int *tok)
+{
+	const struct pkt *p = pr->pr_p;
+	struct pkt_naddr na;
+	struct pl elem, user;
+	size_t i, pos, n = 0;
+
+	*tok = 0;
+	for (i = 0; i < p->p_nhdrs; i++) {
+		if (p->p_hdrs[i].h_id != HDR_ROUTE)
+			continue;
+		pos = 0;
+		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem)) {
+			if (pkt_naddr_parse(&na, &elem) != 0 ||
+			    !pipe_uri_ours(pr->pr_sn, &na.n_uri, &user))
+				return (n);
+			n++;
+			if (*tok == 0 && user.l > 0)
+				*tok = flow_token_check(pr->pr_pc->pc_mac,
+					   pr->pr_sn->sn_secrets, &user, f) ?
+					  1 : -1;
+		}
+	}
+	return (n);
+}
+
+/* Rewrite and send a request to dst, from listener dst->f_lsock. */
+static void
+pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
+    const struct flow *client, bool path)
+{
+	const struct pkt *p = pr->pr_p;
+	size_t inl = pr->pr_in->pi_src.f_lsock, outl = dst->f_lsock;
+	char via[SNAP_HOSTLEN + BRANCH_STRLEN + 32];
+	char rr[2][URI_MAX], pathuri[URI_MAX];
+	struct fwd_req fr;
+	struct obuf ob;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.fr_pkt = p;
+	fr.fr_src = &pr->pr_in->pi_src.f_addr;
+	fr.fr_nroute = nroute;
+	fr.fr_via = via;
+	if (!pipe_via(pr, outl, &pr->pr_in->pi_src, via, sizeof(via)))
+		goto toobig;
+	if (pipe_dialog_creating(p)) {
+		if (!pipe_rr_uri(pr, outl, client, rr[0], sizeof(rr[0])))
+			goto toobig;
+		fr.fr_rr[0] = rr[0];
+		if (inl != outl) {
+			if (!pipe_rr_uri(pr, inl, client, rr[1], sizeof(rr[1])))
+				goto toobig;
+			fr.fr_rr[1] = rr[1];
+		}
+	}
+	if (path) {
+		if (!pipe_rr_uri(pr, outl, client, pathuri, sizeof(pathuri)))
+			goto toobig;
+		fr.fr_path = pathuri;
+	}
+	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
+	if (!fwd_request(&ob, &fr))
+		goto toobig;
+	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats.ps_forwarded, 1,
+	    memory_order_relaxed);
+	log_event(LOGL_DEBUG, "forward", &pr->pr_in->pi_src.f_addr,
+	    "method=%r dst=%j", &p->p_method, &dst->f_addr);
+	pipe_send(pr->pr_pc, pr->pr_act, &ob, dst);
+	return;
+toobig:
+	pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
+	    "forwarded message too big");
+}
+
+/*
+ * Authenticate (SPEC 4.4).  Digest authentication lands with its own
+ * issue; until then every client request passes this stage.
+ */
+static bool
+pipe_authenticate(struct pipe_req *pr)
+{
+	(void)pr;
+	return (true);
+}
+
+/* A request from the client side: on to the upstream. */
+static void
+pipe_to_upstream(struct pipe_req *pr)
+{
+	const struct pkt *p = pr->pr_p;
+	const struct snapshot *sn = pr->pr_sn;
+	struct flow dst, ignored;
+	char totag[17];
+	size_t nroute;
+	int tok;
+
+	if (pkt_method_is(&p->p_method, "ACK") && p->p_to.n_tag.l > 0) {
+		fwd_totag(p, totag);
+		if (pl_strcmp(&p->p_to.n_tag, totag) == 0) {
+			/* The ACK of a reply we sent ourselves. */
+			pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_NONE,
+			    NULL);
+			return;
+		}
+	}
+	if (!pipe_authenticate(pr))
+		return;
+	nroute = pipe_our_routes(pr, &ignored, &tok);
+	memset(&dst, 0, sizeof(dst));
+	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;
+	dst.f_lsock = (uint8_t)sn->sn_upl;
+	dst.f_addr = sn->sn_cfg->c_upstream.cs_addr;
+	pipe_forward(pr, &dst, nroute, &pr->pr_in->pi_src,
+	    pkt_method_is(&p->p_method, "REGISTER"));
+}
+
+/* The first of our UDP listeners of dst's address family. */
+static int
+pipe_listener_for(const struct snapshot *sn, const struct sa *dst)
+{
+	size_t i;
+
+	for (i = 0; i < sn->sn_nl; i++)
+		if (sn->sn_l[i].sl_tp == TP_UDP &&
+		    sa_af(&sn->sn_l[i].sl_addr) == sa_af(dst))
+			return ((int)i);
+	return (-1);
+}
+
+/* Where a request from the PBX goes when no flow token names it. */
+static int
+pipe_next_hop(struct pipe_req *pr, size_t nroute, struct flow *dst)
+{
+	const struct pkt *p = pr->pr_p;
+	struct pl uri = p->p_ruri, elem, user, host, params;
+	struct pkt_naddr na;
+	size_t i, pos, k = 0;
+	uint16_t port;
+	int l;
+
+	for (i = 0; i < p->p_nhdrs; i++) {
+		if (p->p_hdrs[i].h_id != HDR_ROUTE)
+			continue;
+		pos = 0;
+		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem)) {
+			if (k++ == nroute) {
+				if (pkt_naddr_parse(&na, &elem) != 0)
+					return (EBADMSG);
+				uri = na.n_uri;
+				goto found;
+			}
+		}
+	}
+found:
+	if (pkt_uri_hostport(&uri, &user, &host, &port, &params) != 0 ||
+	    sa_set(&dst->f_addr, &host, port ? port : 5060) != 0)
+		return (EADDRNOTAVAIL);
+	if ((l = pipe_listener_for(pr->pr_sn, &dst->f_addr)) < 0)
+		return (EAFNOSUPPORT);
+	dst->f_tp = TP_UDP;
+	dst->f_lsock = (uint8_t)l;
+	return (0);
+}
+
+/* A request from the PBX: towards the client. */
+static void
+pipe_to_client(struct pipe_req *pr)
+{
+	struct flow dst;
+	size_t nroute;
+	int tok;
+
+	memset(&dst, 0, sizeof(dst));
+	nroute = pipe_our_routes(pr, &dst, &tok);
+	if (tok < 0) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_BAD_TOKEN,
+		    "flow token does not verify");
+		return;
+	}
+	if (tok == 0 && pipe_next_hop(pr, nroute, &dst) != 0) {
+		pipe_reply(pr, 502, "Bad Gateway", "no address for next hop");
+		return;
+	}
+	if (snapshot_find_self_sa(pr->pr_sn, &dst.f_addr) >= 0) {
+		pipe_reply(pr, 482, "Loop Detected", "next hop is ourselves");
+		return;
+	}
+	pipe_forward(pr, &dst, nroute, &dst, false);
+}
+
+static void
+pipe_request(struct pipe_req *pr, enum pkt_verdict v)
+{
+	const struct pkt *p = pr->pr_p;
+
+	atomic_fetch_add_explicit(
+	    &pr->pr_pc->pc_stats.ps_requests[pipe_method(&p->p_method)], 1,
+	    memory_order_relaxed);
+	if (v == PKT_BAD) {
+		if (pkt_method_is(&p->p_method, "ACK"))
+			pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act,
+			    DROP_MALFORMED, p->p_why);
+		else
+			pipe_reply(pr, 400, "Bad Request", p->p_why);
+		return;
+	}
+	if (p->p_has_maxfwd && p->p_maxfwd == 0) {
+		if (pkt_method_is(&p->p_method, "ACK"))
+			pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act,
+			    DROP_MALFORMED, "Max-Forwards 0");
+		else
+			pipe_reply(pr, 483, "Too Many Hops", "Max-Forwards 0");
+		return;
+	}
+	if (pipe_from_upstream(pr->pr_sn, pr->pr_in))
+		pipe_to_client(pr);
+	else
+		pipe_to_upstream(pr);
+}
+
+static int
+pipe_via_tp(const struct pl *tp, uint8_t *out)
+{
+	if (pl_strcasecmp(tp, "UDP") == 0)
+		*out = TP_UDP;
+	else if (pl_strcasecmp(tp, "TCP") == 0)
+		*out = TP_TCP;
+	else if (pl_strcasecmp(tp, "TLS") == 0)
+		*out = TP_TLS;
+	else
+		return (EPROTONOSUPPORT);
+	return (0);
+}
+
+/* A response: relayed by the second Via, if the top one is ours. */
+static void
+pipe_response(struct pipe_req *pr, enum pkt_verdict v)
+{
+	const struct pkt *p = pr->pr_p;
+	struct flow relay;
+	struct obuf ob;
+
+	memset(&relay, 0, sizeof(relay));
+	if (v == PKT_BAD || !p->p_via[1].v_set) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_MALFORMED,
+		    v == PKT_BAD ? p->p_why : "response with one Via");
+		return;
+	}
+	if (pipe_via_tp(&p->p_via[1].v_tp, &relay.f_tp) != 0 ||
+	    fwd_via_dest(&p->p_via[1], &relay.f_addr) != 0 ||
+	    !branch_check(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets,
+		&p->p_via[0].v_branch, &relay) ||
+	    relay.f_lsock >= pr->pr_sn->sn_nl) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_NOT_OURS,
+		    "top Via is not ours");
+		return;
+	}
+	atomic_fetch_add_explicit(
+	    &pr->pr_pc->pc_stats.ps_responses[p->p_scode / 100 - 1], 1,
+	    memory_order_relaxed);
+	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
+	if (!fwd_response(&ob, p)) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
+		    "response too big");
+		return;
+	}
+	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats.ps_forwarded, 1,
+	    memory_order_relaxed);
+	pipe_send(pr->pr_pc, pr->pr_act, &ob, &relay);
+}
+
+void
+pipeline_handle(struct pctx *pc, const struct snapshot *sn,
+    const struct pipe_in *in, struct action *act)
+{
+	struct pipe_req pr = { pc, sn, in, &pc->pc_pkt, act };
+	enum pkt_verdict v;
+
+	memset(act, 0, sizeof(*act));
+	if (mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen) != 0) {
+		pipe_drop(pc, in, act, DROP_MALFORMED, "no MAC context");
+		return;
+	}
+	if (!pipe_filter(sn, in)) {
+		pipe_drop(pc, in, act, DROP_NOT_ALLOWED, "source not allowed");
+		return;
+	}
+	if (in->pi_len > PKT_MAXLEN) {
+		pipe_drop(pc, in, act, DROP_TOO_BIG, "message over 64 KiB");
+		return;
+	}
+	v = pkt_scan(&pc->pc_pkt, in->pi_buf, in->pi_len);
+	if (v == PKT_GARBAGE) {
+		pipe_drop(pc, in, act, DROP_MALFORMED, pc->pc_pkt.p_why);
+		return;
+	}
+	if (pc->pc_pkt.p_req)
+		pipe_request(&pr, v);
+	else
+		pipe_response(&pr, v);
+}

@@ -1,0 +1,107 @@
+/*
+ * The pipeline (SPEC section 4, DESIGN.md): filter -> parse -> direction
+ * -> authenticate -> forward, as pure code.  pipeline_handle() takes one
+ * message, where it came from and the current snapshot, and returns one
+ * action for the transport to carry out.  It does no I/O and reads no
+ * clock but the one it is given; it logs and counts each decision once.
+ */
+#ifndef SW_PROXY_PIPELINE_H
+#define SW_PROXY_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proxy/branch.h"
+#include "proxy/pkt.h"
+
+struct mac;
+struct snapshot;
+
+/* Drop reasons (SPEC section 5), in one list. */
+#define DROP_REASONS(X)                                                       \
+	X(NOT_ALLOWED, "not_allowed")                                         \
+	X(BANNED, "banned")                                                   \
+	X(CHALLENGE_LIMIT, "challenge_limit")                                 \
+	X(MALFORMED, "malformed")                                             \
+	X(TOO_BIG, "too_big")                                                 \
+	X(BAD_TOKEN, "bad_token")                                             \
+	X(NOT_OURS, "not_ours")
+
+enum drop_reason {
+	DROP_NONE, /* absorbed on purpose (the ACK of our own reply): no log */
+#define X(e, s) DROP_##e,
+	DROP_REASONS(X)
+#undef X
+	DROP_NREASONS,
+};
+
+const char *pipeline_drop_name(enum drop_reason r);
+
+/* Request methods counted by name; everything else is "other". */
+#define PIPE_METHODS(X)                                                       \
+	X(INVITE) X(ACK) X(BYE) X(CANCEL) X(REGISTER) X(OPTIONS) X(PRACK)     \
+	X(SUBSCRIBE) X(NOTIFY) X(PUBLISH) X(INFO) X(REFER) X(MESSAGE)         \
+	X(UPDATE)
+
+enum pipe_method {
+#define X(m) PM_##m,
+	PIPE_METHODS(X)
+#undef X
+	PM_OTHER,
+	PM_N,
+};
+
+/* Per-worker counters, read by metrics with relaxed loads. */
+struct pipe_stats {
+	atomic_ulong ps_requests[PM_N];
+	atomic_ulong ps_responses[6]; /* 1xx..6xx */
+	atomic_ulong ps_forwarded;
+	atomic_ulong ps_replies;
+	atomic_ulong ps_dropped[DROP_NREASONS];
+};
+
+/* Drop log rate limiting, per reason. */
+struct pipe_droplog {
+	uint64_t dl_sec;
+	unsigned dl_lines;
+	unsigned long long dl_suppressed;
+};
+
+/* One worker's pipeline scratch; belongs to one thread. */
+struct pctx {
+	struct mac *pc_mac;
+	struct pipe_stats pc_stats;
+	struct pipe_droplog pc_droplog[DROP_NREASONS];
+	char pc_out[PKT_MAXLEN + 4096];
+	struct pkt pc_pkt;
+};
+
+/* One received message. */
+struct pipe_in {
+	const char *pi_buf;
+	size_t pi_len;
+	struct flow pi_src; /* transport, listener it came in on, source */
+	uint64_t pi_now_ms;
+};
+
+enum act_kind {
+	ACT_DROP,
+	ACT_SEND, /* a_out to a_dst, from listener a_dst.f_lsock */
+};
+
+struct action {
+	enum act_kind a_kind;
+	enum drop_reason a_drop;
+	struct flow a_dst;
+	const char *a_out;
+	size_t a_outlen;
+};
+
+int pctx_alloc(struct pctx **pcp);
+void pctx_free(struct pctx *pc);
+
+void pipeline_handle(struct pctx *pc, const struct snapshot *sn,
+    const struct pipe_in *in, struct action *act);
+
+#endif

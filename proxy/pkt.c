@@ -1,0 +1,816 @@
+/*
+ * One-pass SIP scanner for the packet path; see pkt.h.
+ *
+ * Grammar references are RFC 3261 section 25.  The scanner is lenient
+ * where RFC 3261 asks receivers to be (case-insensitive names, compact
+ * forms, folded lines, LWS around separators, bare LF line ends) and
+ * strict where a proxy must not guess (one value for single-value headers,
+ * numeric ranges, CSeq method, Content-Length).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include <re.h>
+
+#include "proxy/pkt.h"
+
+struct hdr_name {
+	const char *hn_name;
+	char hn_compact; /* 0: none */
+	enum pkt_hid hn_id;
+};
+
+static const struct hdr_name hdr_names[] = {
+	{ "Via", 'v', HDR_VIA },
+	{ "Route", 0, HDR_ROUTE },
+	{ "Record-Route", 0, HDR_RECORD_ROUTE },
+	{ "Max-Forwards", 0, HDR_MAX_FORWARDS },
+	{ "CSeq", 0, HDR_CSEQ },
+	{ "Call-ID", 'i', HDR_CALL_ID },
+	{ "From", 'f', HDR_FROM },
+	{ "To", 't', HDR_TO },
+	{ "Content-Length", 'l', HDR_CONTENT_LENGTH },
+	{ "Contact", 'm', HDR_CONTACT },
+	{ "Path", 0, HDR_PATH },
+	{ "Authorization", 0, HDR_AUTHORIZATION },
+	{ "Proxy-Authorization", 0, HDR_PROXY_AUTHORIZATION },
+	{ "Proxy-Require", 0, HDR_PROXY_REQUIRE },
+};
+
+static bool
+pkt_istoken(int c)
+{
+	/* RFC 3261 25.1 token: alphanum / "-" / "." / "!" / "%" / "*" /
+	 * "_" / "+" / "`" / "'" / "~" */
+	return (isalnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL));
+}
+
+static bool
+pkt_isws(int c)
+{
+	return (c == ' ' || c == '\t');
+}
+
+static bool
+pkt_islws(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/* Trim linear white space (folding included) from both ends. */
+static void
+pkt_trim(struct pl *pl)
+{
+	while (pl->l > 0 && pkt_islws(pl->p[0])) {
+		pl->p++;
+		pl->l--;
+	}
+	while (pl->l > 0 && pkt_islws(pl->p[pl->l - 1]))
+		pl->l--;
+}
+
+static bool
+pkt_alltoken(const struct pl *pl)
+{
+	size_t i;
+
+	if (pl->l == 0)
+		return (false);
+	for (i = 0; i < pl->l; i++)
+		if (!pkt_istoken((unsigned char)pl->p[i]))
+			return (false);
+	return (true);
+}
+
+/* Decimal digits only, value <= lim. */
+static int
+pkt_u32(const struct pl *pl, uint32_t lim, uint32_t *v)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (pl->l == 0 || pl->l > 10)
+		return (EBADMSG);
+	for (i = 0; i < pl->l; i++) {
+		if (!isdigit((unsigned char)pl->p[i]))
+			return (EBADMSG);
+		n = n * 10 + (uint64_t)(pl->p[i] - '0');
+	}
+	if (n > lim)
+		return (ERANGE);
+	*v = (uint32_t)n;
+	return (0);
+}
+
+bool
+pkt_method_is(const struct pl *method, const char *m)
+{
+	return (pl_strcmp(method, m) == 0);
+}
+
+/* The end of the line starting at off: offset of its LF, or len. */
+static size_t
+pkt_eol(const char *buf, size_t len, size_t off)
+{
+	const char *lf = memchr(buf + off, '\n', len - off);
+
+	return (lf == NULL ? len : (size_t)(lf - buf));
+}
+
+/* Line [off, lf) without a trailing CR. */
+static struct pl
+pkt_line(const char *buf, size_t off, size_t lf)
+{
+	struct pl l = { buf + off, lf - off };
+
+	if (l.l > 0 && l.p[l.l - 1] == '\r')
+		l.l--;
+	return (l);
+}
+
+static bool
+pkt_version_ok(const struct pl *v, bool *is20)
+{
+	size_t i;
+	bool dot = false;
+
+	if (v->l < 7 || strncasecmp(v->p, "SIP/", 4) != 0)
+		return (false);
+	for (i = 4; i < v->l; i++) {
+		if (v->p[i] == '.' && !dot && i > 4 && i + 1 < v->l)
+			dot = true;
+		else if (!isdigit((unsigned char)v->p[i]))
+			return (false);
+	}
+	*is20 = (v->l == 7 && memcmp(v->p + 4, "2.0", 3) == 0);
+	return (dot);
+}
+
+static enum pkt_verdict
+pkt_bad(struct pkt *p, const char *why)
+{
+	if (p->p_why == NULL)
+		p->p_why = why;
+	return (PKT_BAD);
+}
+
+static enum pkt_verdict
+pkt_garbage(struct pkt *p, const char *why)
+{
+	p->p_why = why;
+	return (PKT_GARBAGE);
+}
+
+static enum pkt_verdict
+pkt_status_line(struct pkt *p, struct pl line)
+{
+	struct pl ver, code;
+	uint32_t sc;
+	bool is20;
+
+	ver.p = line.p;
+	ver.l = 0;
+	while (ver.l < line.l && line.p[ver.l] != ' ')
+		ver.l++;
+	if (!pkt_version_ok(&ver, &is20) || ver.l + 4 > line.l)
+		return (pkt_garbage(p, "bad status line"));
+	code.p = line.p + ver.l + 1;
+	code.l = 3;
+	if (pkt_u32(&code, 999, &sc) != 0)
+		return (pkt_garbage(p, "bad status code"));
+	p->p_req = false;
+	p->p_scode = (uint16_t)sc;
+	p->p_reason.p = code.p + 3;
+	p->p_reason.l = line.l - ver.l - 4;
+	if (p->p_reason.l > 0) {
+		if (p->p_reason.p[0] != ' ')
+			return (pkt_garbage(p, "bad status line"));
+		p->p_reason.p++;
+		p->p_reason.l--;
+	}
+	if (!is20)
+		return (pkt_bad(p, "unsupported SIP version"));
+	if (sc < 100 || sc > 699)
+		return (pkt_bad(p, "status code out of range"));
+	return (PKT_OK);
+}
+
+static enum pkt_verdict
+pkt_request_line(struct pkt *p, struct pl line)
+{
+	const char *sp1, *sp2;
+	struct pl ver;
+	bool is20;
+	size_t i;
+
+	sp1 = memchr(line.p, ' ', line.l);
+	sp2 = NULL;
+	for (i = line.l; i > 0; i--) {
+		if (line.p[i - 1] == ' ') {
+			sp2 = line.p + i - 1;
+			break;
+		}
+	}
+	if (sp1 == NULL || sp1 == sp2 || sp2 == NULL)
+		return (pkt_garbage(p, "bad request line"));
+	p->p_req = true;
+	p->p_method.p = line.p;
+	p->p_method.l = (size_t)(sp1 - line.p);
+	ver.p = sp2 + 1;
+	ver.l = line.l - (size_t)(ver.p - line.p);
+	p->p_ruri.p = sp1 + 1;
+	p->p_ruri.l = (size_t)(sp2 - p->p_ruri.p);
+	if (!pkt_alltoken(&p->p_method))
+		return (pkt_garbage(p, "bad method"));
+	if (!pkt_version_ok(&ver, &is20)) {
+		/* Trailing white space after the version, or none at all. */
+		if (ver.l == 0 || pkt_isws(line.p[line.l - 1]))
+			return (pkt_bad(p, "white space after SIP version"));
+		return (pkt_garbage(p, "bad request line"));
+	}
+	for (i = 0; i < p->p_ruri.l; i++)
+		if (pkt_islws(p->p_ruri.p[i]) || p->p_ruri.p[i] == '\0')
+			return (pkt_bad(p, "white space in Request-URI"));
+	if (p->p_ruri.l == 0 || p->p_ruri.p[0] == '<')
+		return (pkt_bad(p, "malformed Request-URI"));
+	if (!is20)
+		return (pkt_bad(p, "unsupported SIP version"));
+	return (PKT_OK);
+}
+
+static enum pkt_hid
+pkt_hdr_id(const struct pl *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
+		const struct hdr_name *hn = &hdr_names[i];
+
+		if (name->l == 1 && hn->hn_compact != 0 &&
+		    tolower((unsigned char)name->p[0]) == hn->hn_compact)
+			return (hn->hn_id);
+		if (pl_strcasecmp(name, hn->hn_name) == 0)
+			return (hn->hn_id);
+	}
+	return (HDR_OTHER);
+}
+
+static enum pkt_verdict
+pkt_worst(enum pkt_verdict a, enum pkt_verdict b)
+{
+	return (a > b ? a : b);
+}
+
+/* Record one header line [off, end) whose first line is line. */
+static enum pkt_verdict
+pkt_add_hdr(struct pkt *p, size_t off, size_t end)
+{
+	struct pkt_hdr *h;
+	struct pl name;
+	const char *colon, *s = p->p_buf + off;
+	size_t n = end - off;
+
+	if (p->p_nhdrs >= PKT_MAXHDRS)
+		return (pkt_garbage(p, "too many headers"));
+	colon = memchr(s, ':', n);
+	if (colon == NULL)
+		return (pkt_bad(p, "header line without a colon"));
+	name.p = s;
+	name.l = (size_t)(colon - s);
+	while (name.l > 0 && pkt_isws(name.p[name.l - 1]))
+		name.l--;
+	if (!pkt_alltoken(&name))
+		return (pkt_bad(p, "malformed header name"));
+	h = &p->p_hdrs[p->p_nhdrs];
+	h->h_id = (uint8_t)pkt_hdr_id(&name);
+	h->h_off = (uint32_t)off;
+	h->h_len = (uint32_t)n;
+	h->h_name = name;
+	h->h_val.p = colon + 1;
+	h->h_val.l = (size_t)(s + n - h->h_val.p);
+	pkt_trim(&h->h_val);
+	if (p->p_first[h->h_id] < 0)
+		p->p_first[h->h_id] = (int16_t)p->p_nhdrs;
+	if (p->p_count[h->h_id] < UINT8_MAX)
+		p->p_count[h->h_id]++;
+	p->p_nhdrs++;
+	return (PKT_OK);
+}
+
+/*
+ * Find every header line.  A line that starts with white space continues
+ * the one before (RFC 3261 7.3.1).  Sets p_hdrend and p_body.
+ */
+static enum pkt_verdict
+pkt_headers(struct pkt *p, size_t off)
+{
+	enum pkt_verdict v = PKT_OK;
+	size_t start = 0, lf;
+	bool open = false;
+
+	while (off < p->p_len) {
+		lf = pkt_eol(p->p_buf, p->p_len, off);
+		if (lf == p->p_len)
+			break;
+		if (pkt_line(p->p_buf, off, lf).l == 0) {
+			if (open)
+				v = pkt_worst(v, pkt_add_hdr(p, start, off));
+			if (v == PKT_GARBAGE)
+				return (v);
+			p->p_hdrend = (uint32_t)off;
+			p->p_body = (uint32_t)(lf + 1);
+			return (v);
+		}
+		if (pkt_isws(p->p_buf[off])) {
+			if (!open)
+				return (pkt_garbage(p, "folded first header"));
+		} else {
+			if (open)
+				v = pkt_worst(v, pkt_add_hdr(p, start, off));
+			if (v == PKT_GARBAGE)
+				return (v);
+			start = off;
+			open = true;
+		}
+		off = lf + 1;
+	}
+	return (pkt_garbage(p, "no end of headers"));
+}
+
+bool
+pkt_list_next(const struct pl *val, size_t *pos, struct pl *elem)
+{
+	size_t i = *pos, start;
+	bool quoted = false;
+	int angle = 0;
+
+	if (i >= val->l)
+		return (false);
+	start = i;
+	for (; i < val->l; i++) {
+		char c = val->p[i];
+
+		if (quoted) {
+			if (c == '\\' && i + 1 < val->l)
+				i++;
+			else if (c == '"')
+				quoted = false;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>' && angle > 0) {
+			angle--;
+		} else if (c == ',' && angle == 0) {
+			break;
+		}
+	}
+	elem->p = val->p + start;
+	elem->l = i - start;
+	pkt_trim(elem);
+	*pos = i + 1;
+	return (true);
+}
+
+/* Skip white space (folding included) from *i in pl. */
+static void
+pkt_skip_lws(const struct pl *pl, size_t *i)
+{
+	while (*i < pl->l && pkt_islws(pl->p[*i]))
+		(*i)++;
+}
+
+/* Scan ";name[=value]" starting at *i (which points at ';'). */
+static int
+pkt_param_next(const struct pl *pl, size_t *i, struct pl *name,
+    struct pl *val)
+{
+	size_t j = *i + 1;
+
+	pkt_skip_lws(pl, &j);
+	name->p = pl->p + j;
+	while (j < pl->l && pkt_istoken((unsigned char)pl->p[j]))
+		j++;
+	name->l = (size_t)(pl->p + j - name->p);
+	if (name->l == 0)
+		return (EBADMSG);
+	pkt_skip_lws(pl, &j);
+	val->p = pl->p + j;
+	val->l = 0;
+	if (j < pl->l && pl->p[j] == '=') {
+		j++;
+		pkt_skip_lws(pl, &j);
+		val->p = pl->p + j;
+		if (j < pl->l && pl->p[j] == '"') {
+			for (j++; j < pl->l && pl->p[j] != '"'; j++)
+				if (pl->p[j] == '\\')
+					j++;
+			if (j >= pl->l)
+				return (EBADMSG);
+			j++;
+		} else {
+			while (j < pl->l && pl->p[j] != ';' &&
+			    !pkt_islws(pl->p[j]))
+				j++;
+		}
+		val->l = (size_t)(pl->p + j - val->p);
+		if (val->l == 0)
+			return (EBADMSG);
+		pkt_skip_lws(pl, &j);
+	}
+	if (j < pl->l && pl->p[j] != ';')
+		return (EBADMSG);
+	*i = j;
+	return (0);
+}
+
+bool
+pkt_param(const struct pl *params, const char *name, struct pl *val)
+{
+	struct pl n, v;
+	size_t i = 0;
+
+	while (i < params->l && params->p[i] == ';') {
+		if (pkt_param_next(params, &i, &n, &v) != 0)
+			return (false);
+		if (pl_strcasecmp(&n, name) == 0) {
+			if (val != NULL)
+				*val = v;
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Check a whole parameter list; 0 when every parameter is well formed. */
+static int
+pkt_params_check(const struct pl *params)
+{
+	struct pl n, v;
+	size_t i = 0;
+	int err;
+
+	while (i < params->l) {
+		if (params->p[i] != ';')
+			return (EBADMSG);
+		if ((err = pkt_param_next(params, &i, &n, &v)) != 0)
+			return (err);
+	}
+	return (0);
+}
+
+/* host [ ":" port ], host an IPv6 reference, IPv4 address or hostname. */
+static int
+pkt_hostport(const struct pl *hp, struct pl *host, uint16_t *port)
+{
+	const char *end = hp->p + hp->l, *c;
+	struct pl pp;
+	uint32_t v;
+	size_t i;
+
+	*port = 0;
+	if (hp->l > 0 && hp->p[0] == '[') {
+		c = memchr(hp->p, ']', hp->l);
+		if (c == NULL)
+			return (EBADMSG);
+		host->p = hp->p + 1;
+		host->l = (size_t)(c - host->p);
+		c++;
+	} else {
+		host->p = hp->p;
+		c = memchr(hp->p, ':', hp->l);
+		host->l = (size_t)((c ? c : end) - hp->p);
+		c = (c ? c : end);
+		for (i = 0; i < host->l; i++)
+			if (!isalnum((unsigned char)host->p[i]) &&
+			    host->p[i] != '-' && host->p[i] != '.')
+				return (EBADMSG);
+	}
+	if (host->l == 0)
+		return (EBADMSG);
+	if (c == end)
+		return (0);
+	if (*c != ':')
+		return (EBADMSG);
+	pp.p = c + 1;
+	pp.l = (size_t)(end - pp.p);
+	if (pkt_u32(&pp, 65535, &v) != 0 || v == 0)
+		return (EBADMSG);
+	*port = (uint16_t)v;
+	return (0);
+}
+
+/* "SIP / 2.0 / UDP": protocol name, version, transport with LWS between. */
+static int
+pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
+{
+	static const char *want[] = { "SIP", "2.0" };
+	struct pl tok;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		pkt_skip_lws(e, i);
+		tok.p = e->p + *i;
+		while (*i < e->l && pkt_istoken((unsigned char)e->p[*i]))
+			(*i)++;
+		tok.l = (size_t)(e->p + *i - tok.p);
+		if (tok.l == 0)
+			return (EBADMSG);
+		if (k < 2 && pl_strcasecmp(&tok, want[k]) != 0)
+			return (EBADMSG);
+		pkt_skip_lws(e, i);
+		if (k < 2 && (*i >= e->l || e->p[(*i)++] != '/'))
+			return (EBADMSG);
+	}
+	*tp = tok;
+	return (0);
+}
+
+int
+pkt_via_parse(struct pkt_via *v, const struct pl *elem)
+{
+	struct pl hp;
+	size_t i = 0, j;
+
+	memset(v, 0, sizeof(*v));
+	v->v_elem = *elem;
+	if (pkt_via_proto(elem, &i, &v->v_tp) != 0)
+		return (EBADMSG);
+	j = i;
+	while (j < elem->l && elem->p[j] != ';' && !pkt_islws(elem->p[j]))
+		j++;
+	hp.p = elem->p + i;
+	hp.l = j - i;
+	if (pkt_hostport(&hp, &v->v_host, &v->v_port) != 0)
+		return (EBADMSG);
+	pkt_skip_lws(elem, &j);
+	v->v_params.p = elem->p + j;
+	v->v_params.l = elem->l - j;
+	if (pkt_params_check(&v->v_params) != 0)
+		return (EBADMSG);
+	(void)pkt_param(&v->v_params, "branch", &v->v_branch);
+	(void)pkt_param(&v->v_params, "received", &v->v_received);
+	v->v_rport = pkt_param(&v->v_params, "rport", &v->v_rportval);
+	v->v_set = true;
+	return (0);
+}
+
+/* Skip a quoted string starting at *i (on '"'); EBADMSG if unterminated. */
+static int
+pkt_skip_quoted(const struct pl *pl, size_t *i)
+{
+	for ((*i)++; *i < pl->l; (*i)++) {
+		if (pl->p[*i] == '\\')
+			(*i)++;
+		else if (pl->p[*i] == '"')
+			break;
+	}
+	if (*i >= pl->l)
+		return (EBADMSG);
+	(*i)++;
+	return (0);
+}
+
+int
+pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
+{
+	const char *lt, *gt;
+	size_t i = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (val->l == 0)
+		return (EBADMSG);
+	if (val->p[0] == '"' && pkt_skip_quoted(val, &i) != 0)
+		return (EBADMSG);
+	lt = memchr(val->p + i, '<', val->l - i);
+	if (lt != NULL) {
+		gt = memchr(lt, '>', (size_t)(val->p + val->l - lt));
+		if (gt == NULL)
+			return (EBADMSG);
+		n->n_uri.p = lt + 1;
+		n->n_uri.l = (size_t)(gt - lt - 1);
+		i = (size_t)(gt + 1 - val->p);
+		pkt_skip_lws(val, &i);
+	} else {
+		if (i > 0)
+			return (EBADMSG);
+		n->n_uri.p = val->p;
+		while (i < val->l && val->p[i] != ';' && !pkt_islws(val->p[i]))
+			i++;
+		n->n_uri.l = i;
+		pkt_skip_lws(val, &i);
+	}
+	n->n_params.p = val->p + i;
+	n->n_params.l = val->l - i;
+	if (n->n_uri.l == 0 || pkt_params_check(&n->n_params) != 0)
+		return (EBADMSG);
+	(void)pkt_param(&n->n_params, "tag", &n->n_tag);
+	return (0);
+}
+
+int
+pkt_uri_hostport(const struct pl *uri, struct pl *user, struct pl *host,
+    uint16_t *port, struct pl *params)
+{
+	struct pl rest, hp;
+	const char *at, *q, *colon;
+	size_t i;
+
+	colon = memchr(uri->p, ':', uri->l);
+	if (colon == NULL)
+		return (EBADMSG);
+	rest.p = colon + 1;
+	rest.l = (size_t)(uri->p + uri->l - rest.p);
+	hp.p = uri->p;
+	hp.l = (size_t)(colon - uri->p);
+	if (pl_strcasecmp(&hp, "sip") != 0 && pl_strcasecmp(&hp, "sips") != 0)
+		return (EPROTONOSUPPORT);
+	q = memchr(rest.p, '?', rest.l);
+	if (q != NULL)
+		rest.l = (size_t)(q - rest.p);
+	at = NULL;
+	for (i = rest.l; i > 0; i--) {
+		if (rest.p[i - 1] == '@') {
+			at = rest.p + i - 1;
+			break;
+		}
+	}
+	user->p = rest.p;
+	user->l = at ? (size_t)(at - rest.p) : 0;
+	if (at != NULL) {
+		rest.l -= (size_t)(at + 1 - rest.p);
+		rest.p = at + 1;
+	}
+	hp.p = rest.p;
+	for (i = 0; i < rest.l && rest.p[i] != ';'; i++)
+		;
+	hp.l = i;
+	params->p = rest.p + i;
+	params->l = rest.l - i;
+	return (pkt_hostport(&hp, host, port));
+}
+
+/* Find the top two Via elements. */
+static enum pkt_verdict
+pkt_vias(struct pkt *p)
+{
+	struct pl elem;
+	size_t i, pos;
+	int n = 0;
+
+	for (i = 0; i < p->p_nhdrs && n < 2; i++) {
+		struct pkt_hdr *h = &p->p_hdrs[i];
+
+		if (h->h_id != HDR_VIA)
+			continue;
+		pos = 0;
+		while (n < 2 && pkt_list_next(&h->h_val, &pos, &elem)) {
+			if (pkt_via_parse(&p->p_via[n], &elem) != 0)
+				return (n == 0 ? pkt_garbage(p, "bad Via") :
+						 pkt_bad(p, "bad Via"));
+			p->p_via[n].v_hdr = (uint8_t)i;
+			n++;
+		}
+	}
+	if (n == 0)
+		return (pkt_garbage(p, "no Via"));
+	return (PKT_OK);
+}
+
+/* The single value of header id; PKT_BAD when missing or repeated. */
+static enum pkt_verdict
+pkt_single(struct pkt *p, enum pkt_hid id, struct pl *val, const char *what)
+{
+	if (p->p_count[id] == 0)
+		return (pkt_bad(p, what));
+	if (p->p_count[id] > 1)
+		return (pkt_bad(p, "repeated single-value header"));
+	*val = p->p_hdrs[p->p_first[id]].h_val;
+	return (PKT_OK);
+}
+
+static enum pkt_verdict
+pkt_cseq(struct pkt *p)
+{
+	struct pl v, num;
+	size_t i = 0;
+
+	if (pkt_single(p, HDR_CSEQ, &v, "missing CSeq") != PKT_OK)
+		return (PKT_BAD);
+	num.p = v.p;
+	while (i < v.l && isdigit((unsigned char)v.p[i]))
+		i++;
+	num.l = i;
+	if (pkt_u32(&num, 0x7fffffff, &p->p_cseq) != 0)
+		return (pkt_bad(p, "bad CSeq number"));
+	pkt_skip_lws(&v, &i);
+	p->p_cseq_method.p = v.p + i;
+	p->p_cseq_method.l = v.l - i;
+	if (!pkt_alltoken(&p->p_cseq_method))
+		return (pkt_bad(p, "bad CSeq method"));
+	if (p->p_req && pl_cmp(&p->p_cseq_method, &p->p_method) != 0)
+		return (pkt_bad(p, "CSeq method differs from the request's"));
+	return (PKT_OK);
+}
+
+static enum pkt_verdict
+pkt_ids(struct pkt *p)
+{
+	struct pl v;
+	size_t i;
+
+	if (pkt_single(p, HDR_CALL_ID, &p->p_callid, "missing Call-ID") !=
+	    PKT_OK)
+		return (PKT_BAD);
+	for (i = 0; i < p->p_callid.l; i++)
+		if (pkt_islws(p->p_callid.p[i]))
+			return (pkt_bad(p, "white space in Call-ID"));
+	if (p->p_callid.l == 0)
+		return (pkt_bad(p, "empty Call-ID"));
+	if (pkt_single(p, HDR_FROM, &v, "missing From") != PKT_OK ||
+	    pkt_naddr_parse(&p->p_from, &v) != 0)
+		return (pkt_bad(p, "bad From"));
+	if (pkt_single(p, HDR_TO, &v, "missing To") != PKT_OK ||
+	    pkt_naddr_parse(&p->p_to, &v) != 0)
+		return (pkt_bad(p, "bad To"));
+	return (pkt_cseq(p));
+}
+
+static enum pkt_verdict
+pkt_maxfwd_route(struct pkt *p)
+{
+	struct pl v, elem;
+	size_t pos = 0;
+
+	if (p->p_count[HDR_MAX_FORWARDS] > 0) {
+		if (pkt_single(p, HDR_MAX_FORWARDS, &v, "") != PKT_OK ||
+		    pkt_u32(&v, 255, &p->p_maxfwd) != 0)
+			return (pkt_bad(p, "bad Max-Forwards"));
+		p->p_has_maxfwd = true;
+	}
+	if (p->p_count[HDR_ROUTE] > 0) {
+		v = p->p_hdrs[p->p_first[HDR_ROUTE]].h_val;
+		if (!pkt_list_next(&v, &pos, &elem) ||
+		    pkt_naddr_parse(&p->p_route, &elem) != 0)
+			return (pkt_bad(p, "bad Route"));
+	}
+	return (PKT_OK);
+}
+
+/* Content-Length frames the body; without one, the datagram does. */
+static enum pkt_verdict
+pkt_body(struct pkt *p)
+{
+	struct pl v;
+	uint32_t cl;
+	size_t avail = p->p_len - p->p_body;
+
+	p->p_bodylen = (uint32_t)avail;
+	if (p->p_count[HDR_CONTENT_LENGTH] == 0)
+		return (PKT_OK);
+	if (pkt_single(p, HDR_CONTENT_LENGTH, &v, "") != PKT_OK ||
+	    pkt_u32(&v, PKT_MAXLEN, &cl) != 0)
+		return (pkt_bad(p, "bad Content-Length"));
+	if (cl > avail)
+		return (pkt_bad(p, "Content-Length larger than the message"));
+	p->p_bodylen = cl;
+	p->p_len = p->p_body + cl;
+	return (PKT_OK);
+}
+
+enum pkt_verdict
+pkt_scan(struct pkt *p, const char *buf, size_t len)
+{
+	enum pkt_verdict v;
+	struct pl line;
+	size_t lf;
+
+	memset(p, 0, offsetof(struct pkt, p_hdrs));
+	memset(&p->p_nhdrs, 0, sizeof(*p) - offsetof(struct pkt, p_nhdrs));
+	memset(p->p_first, 0xff, sizeof(p->p_first));
+	p->p_buf = buf;
+	p->p_len = len;
+	if (len == 0 || len > PKT_MAXLEN)
+		return (pkt_garbage(p, len == 0 ? "empty" : "too big"));
+	lf = pkt_eol(buf, len, 0);
+	if (lf == len)
+		return (pkt_garbage(p, "no start line"));
+	line = pkt_line(buf, 0, lf);
+	p->p_slen = (uint32_t)(lf + 1);
+	if (line.l >= 4 && strncasecmp(line.p, "SIP/", 4) == 0)
+		v = pkt_status_line(p, line);
+	else
+		v = pkt_request_line(p, line);
+	if (v == PKT_GARBAGE)
+		return (v);
+	v = pkt_worst(v, pkt_headers(p, lf + 1));
+	if (v == PKT_GARBAGE)
+		return (v);
+	v = pkt_worst(v, pkt_vias(p));
+	if (v == PKT_GARBAGE)
+		return (v);
+	v = pkt_worst(v, pkt_ids(p));
+	v = pkt_worst(v, pkt_maxfwd_route(p));
+	return (pkt_worst(v, pkt_body(p)));
+}

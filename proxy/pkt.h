@@ -1,0 +1,139 @@
+/*
+ * The packet-path SIP scanner: one pass over a message that finds the start
+ * line and every header line, allocates nothing, and parses only what the
+ * pipeline reads (top two Via elements, Max-Forwards, CSeq, Call-ID, From
+ * and To tags, Content-Length, top Route) into views (struct pl) that point
+ * into the caller's buffer.  A struct pkt is valid while that buffer is.
+ *
+ * libre's sip_msg_decode() is the reference it is tested against
+ * (tests/unit/test_pkt.c, tests/fuzz/fuzz_pkt.c); it is not used on the
+ * packet path because it costs several microseconds and an RAND_bytes()
+ * per message (DESIGN.md, cost budget).
+ *
+ * Needs <re.h> (struct pl).
+ */
+#ifndef SW_PROXY_PKT_H
+#define SW_PROXY_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PKT_MAXLEN   65535 /* SPEC 4.2: larger messages are dropped */
+#define PKT_MAXHDRS  128
+
+/* Headers the proxy reads or rewrites; everything else is HDR_OTHER. */
+enum pkt_hid {
+	HDR_OTHER,
+	HDR_VIA,
+	HDR_ROUTE,
+	HDR_RECORD_ROUTE,
+	HDR_MAX_FORWARDS,
+	HDR_CSEQ,
+	HDR_CALL_ID,
+	HDR_FROM,
+	HDR_TO,
+	HDR_CONTENT_LENGTH,
+	HDR_CONTACT,
+	HDR_PATH,
+	HDR_AUTHORIZATION,
+	HDR_PROXY_AUTHORIZATION,
+	HDR_PROXY_REQUIRE,
+	HDR_NIDS,
+};
+
+/* One header line (with its folded continuation lines). */
+struct pkt_hdr {
+	uint8_t h_id;       /* enum pkt_hid */
+	uint32_t h_off;     /* offset of the line in the buffer */
+	uint32_t h_len;     /* length of the line(s), line ending included */
+	struct pl h_name;
+	struct pl h_val;    /* leading and trailing whitespace trimmed */
+};
+
+/* One Via element ("SIP/2.0/UDP host:port;params"). */
+struct pkt_via {
+	bool v_set;
+	uint8_t v_hdr;      /* index of the header line it is in */
+	struct pl v_elem;   /* the whole element, within that header's value */
+	struct pl v_tp;     /* "UDP", "TCP", ... */
+	struct pl v_host;   /* without brackets for IPv6 */
+	uint16_t v_port;    /* 0: none given */
+	struct pl v_params; /* from the first ';' to the end of the element */
+	struct pl v_branch;
+	struct pl v_received;
+	bool v_rport;       /* rport present */
+	struct pl v_rportval; /* its value, empty when none */
+};
+
+/* A name-addr / addr-spec header: From, To, Route, ... */
+struct pkt_naddr {
+	struct pl n_uri;    /* the URI, without < > */
+	struct pl n_params; /* header parameters after the URI, from ';' */
+	struct pl n_tag;    /* tag= value (From, To) */
+};
+
+enum pkt_verdict {
+	PKT_OK,
+	PKT_BAD,     /* well framed but breaks an RFC 3261 16.3 check: 400 */
+	PKT_GARBAGE, /* not SIP, or too broken to answer: drop */
+};
+
+struct pkt {
+	const char *p_buf;
+	size_t p_len;       /* up to the end of the body */
+
+	bool p_req;
+	struct pl p_method; /* requests */
+	struct pl p_ruri;
+	uint16_t p_scode;   /* responses */
+	struct pl p_reason;
+	uint32_t p_slen;    /* start line length, line ending included */
+
+	struct pkt_hdr p_hdrs[PKT_MAXHDRS];
+	uint8_t p_nhdrs;
+	int16_t p_first[HDR_NIDS]; /* first header of each id, -1 if none */
+	uint8_t p_count[HDR_NIDS];
+	uint32_t p_hdrend;  /* offset of the empty line ending the headers */
+	uint32_t p_body;    /* offset of the body */
+	uint32_t p_bodylen;
+
+	struct pkt_via p_via[2]; /* top and second Via elements */
+	bool p_has_maxfwd;
+	uint32_t p_maxfwd;
+	uint32_t p_cseq;
+	struct pl p_cseq_method;
+	struct pl p_callid;
+	struct pkt_naddr p_from;
+	struct pkt_naddr p_to;
+	struct pkt_naddr p_route; /* top Route element, if any */
+
+	const char *p_why;  /* what made it PKT_BAD or PKT_GARBAGE */
+};
+
+/*
+ * Scan buf.  Returns PKT_GARBAGE for anything that is not a SIP message
+ * with a readable start line and header block, PKT_BAD for a message that
+ * a proxy must refuse (missing or broken mandatory headers, bad version,
+ * CSeq method mismatch, Content-Length trouble), PKT_OK otherwise.  p_why
+ * says why.  Whether a PKT_BAD message can be answered is the caller's
+ * call (it needs p_via[0]).
+ */
+enum pkt_verdict pkt_scan(struct pkt *p, const char *buf, size_t len);
+
+/* Is the method (start line or CSeq) equal to m (case-sensitive)? */
+bool pkt_method_is(const struct pl *method, const char *m);
+
+/* Parse one Via element; 0 or EBADMSG. */
+int pkt_via_parse(struct pkt_via *v, const struct pl *elem);
+/* Split a comma list: the element starting at *pos in val; false at end. */
+bool pkt_list_next(const struct pl *val, size_t *pos, struct pl *elem);
+/* Parse a name-addr or addr-spec. */
+int pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val);
+/* The value of ;name[=value] in a parameter list (";a=b;c"). */
+bool pkt_param(const struct pl *params, const char *name, struct pl *val);
+/* Host and port of a sip: / sips: URI; port 0 when none. */
+int pkt_uri_hostport(const struct pl *uri, struct pl *user, struct pl *host,
+    uint16_t *port, struct pl *params);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * Start-up, signals, reload and shut-down; see server.h.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <re.h>
+
+#include "auth/users.h"
+#include "core/addr.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "proxy/server.h"
+#include "proxy/snapshot.h"
+#include "proxy/worker.h"
+#include "version.h"
+
+#define SERVER_RCVBUF (4 * 1024 * 1024)
+
+/* Collects "FILE:LINE: message" lines while a config loads. */
+struct server_msgs {
+	char sm_first[1024];
+	unsigned sm_n;
+	enum log_level sm_level;
+};
+
+static void
+server_msg_cb(const char *msg, void *arg)
+{
+	struct server_msgs *sm = arg;
+
+	if (sm->sm_n++ == 0)
+		(void)snprintf(sm->sm_first, sizeof(sm->sm_first), "%s", msg);
+	log_event(sm->sm_level, "config", NULL, "error=%s", msg);
+}
+
+static void
+server_warn_cb(const char *msg, void *arg)
+{
+	log_event(LOGL_WARN, "config", NULL, "warning=%s", msg);
+}
+
+static int
+server_socket(const struct sa *addr, bool reuseport)
+{
+	int fd, on = 1, size = SERVER_RCVBUF;
+
+	fd = socket(sa_af(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-1);
+	if (sa_af(addr) == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	if (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
+		goto bad;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, &addr->u.sa, addr->len) != 0)
+		goto bad;
+	return (fd);
+bad:
+	(void)close(fd);
+	return (-1);
+}
+
+/*
+ * Bind every listener once per worker.  A first bind without SO_REUSEPORT
+ * makes sure nothing else (another sipwarden among them) has the port.
+ */
+static int
+server_bind(struct server *srv, const struct snapshot *sn)
+{
+	size_t i, nl = sn->sn_nl;
+	unsigned k;
+	int fd;
+
+	srv->sv_fds = malloc(sizeof(int) * nl * srv->sv_nworkers);
+	if (srv->sv_fds == NULL)
+		return (ENOMEM);
+	for (i = 0; i < nl * srv->sv_nworkers; i++)
+		srv->sv_fds[i] = -1;
+	for (i = 0; i < nl; i++) {
+		const struct sa *a = &sn->sn_l[i].sl_addr;
+
+		if ((fd = server_socket(a, false)) < 0) {
+			log_event(LOGL_ERROR, "bind", a, "error=%s",
+			    strerror(errno));
+			return (errno);
+		}
+		(void)close(fd);
+		for (k = 0; k < srv->sv_nworkers; k++) {
+			fd = server_socket(a, true);
+			if (fd < 0) {
+				log_event(LOGL_ERROR, "bind", a, "error=%s",
+				    strerror(errno));
+				return (errno);
+			}
+			srv->sv_fds[k * nl + i] = fd;
+		}
+	}
+	return (0);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	/* libevent runs this in the loop, not in signal context. */
+	if (sig == SIGHUP) {
+		(void)server_reload(srv);
+		return;
+	}
+	log_event(LOGL_INFO, "stop", NULL, "signal=%s",
+	    sig == SIGTERM ? "TERM" : "INT");
+	event_base_loopbreak(srv->sv_base);
+}
+
+/* "udp:127.0.0.1:5060,udp:[::1]:5060" */
+static void
+server_listen_str(const struct snapshot *sn, char *buf, size_t size)
+{
+	char a[ADDR_STRLEN];
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sn->sn_nl && n < size; i++) {
+		(void)addr_fmt(&sn->sn_l[i].sl_addr, a, sizeof(a));
+		n += (size_t)snprintf(buf + n, size - n, "%s%s:%s",
+		    i ? "," : "", addr_tp_name(sn->sn_l[i].sl_tp), a);
+	}
+}
+
+static void
+server_log_start(const struct snapshot *sn)
+{
+	const struct cfg *c = sn->sn_cfg;
+	char l[CFG_MAX_LISTEN * (ADDR_STRLEN + 6)], up[ADDR_STRLEN + 8];
+	char a[ADDR_STRLEN];
+
+	server_listen_str(sn, l, sizeof(l));
+	(void)addr_fmt(&c->c_upstream.cs_addr, a, sizeof(a));
+	(void)snprintf(up, sizeof(up), "%s:%s",
+	    addr_tp_name(c->c_upstream.cs_tp), a);
+	log_event(LOGL_INFO, "start", NULL,
+	    "version=%s listen=%s upstream=%s workers=%u users=%zu",
+	    SW_VERSION, l, up, c->c_workers, users_count(sn->sn_users));
+}
+
+static int
+server_signals(struct server *srv)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	struct event *ev;
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev = evsignal_new(srv->sv_base, sigs[i], server_signal_cb, srv);
+		if (ev == NULL || event_add(ev, NULL) != 0)
+			return (ENOMEM);
+	}
+	(void)signal(SIGPIPE, SIG_IGN);
+	return (0);
+}
+
+static int
+server_workers(struct server *srv, size_t nl)
+{
+	unsigned k;
+	int err;
+
+	srv->sv_workers = calloc(srv->sv_nworkers, sizeof(*srv->sv_workers));
+	if (srv->sv_workers == NULL)
+		return (ENOMEM);
+	for (k = 0; k < srv->sv_nworkers; k++) {
+		err = worker_alloc(&srv->sv_workers[k], srv, k,
+		    srv->sv_fds + k * nl, nl);
+		if (err == 0)
+			err = worker_start(srv->sv_workers[k]);
+		if (err != 0) {
+			log_event(LOGL_ERROR, "worker", NULL, "error=%s",
+			    strerror(err));
+			return (err);
+		}
+	}
+	return (0);
+}
+
+int
+server_start(struct server *srv, const char *cfgpath)
+{
+	struct server_msgs sm = { .sm_level = LOGL_ERROR };
+	struct snapshot *sn;
+	const struct cfg *c;
+
+	srv->sv_cfgpath = cfgpath;
+	(void)pthread_mutex_init(&srv->sv_lock, NULL);
+	if (snapshot_load(cfgpath, NULL, NULL, 0, &sn, server_msg_cb,
+		server_warn_cb, &sm) != 0)
+		return (1);
+	c = sn->sn_cfg;
+	if (log_open(c->c_log, c->c_log_level, c->c_log_format) != 0) {
+		log_event(LOGL_ERROR, "log", NULL, "error=%s target=%s",
+		    strerror(errno), c->c_log);
+		snapshot_unref(sn);
+		return (1);
+	}
+	srv->sv_snap = sn;
+	atomic_store(&srv->sv_gen, 1);
+	sn->sn_gen = 1;
+	srv->sv_nworkers = c->c_workers;
+	if ((srv->sv_base = event_base_new()) == NULL ||
+	    server_signals(srv) != 0 || server_bind(srv, sn) != 0 ||
+	    server_workers(srv, sn->sn_nl) != 0)
+		return (2);
+	server_log_start(sn);
+	return (0);
+}
+
+int
+server_run(struct server *srv)
+{
+	if (event_base_dispatch(srv->sv_base) < 0)
+		return (2);
+	return (0);
+}
+
+void
+server_stop(struct server *srv)
+{
+	unsigned k;
+	size_t i, nfds;
+
+	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
+		worker_free(srv->sv_workers[k]);
+	free(srv->sv_workers);
+	srv->sv_workers = NULL;
+	nfds = srv->sv_snap ? srv->sv_snap->sn_nl * srv->sv_nworkers : 0;
+	for (i = 0; srv->sv_fds != NULL && i < nfds; i++)
+		if (srv->sv_fds[i] >= 0)
+			(void)close(srv->sv_fds[i]);
+	free(srv->sv_fds);
+	srv->sv_fds = NULL;
+	snapshot_unref(srv->sv_snap);
+	srv->sv_snap = NULL;
+	if (srv->sv_base != NULL)
+		event_base_free(srv->sv_base);
+	srv->sv_base = NULL;
+	(void)pthread_mutex_destroy(&srv->sv_lock);
+}
+
+/* Publish sn as the current snapshot. */
+static void
+server_publish(struct server *srv, struct snapshot *sn)
+{
+	struct snapshot *old;
+	uint64_t gen;
+
+	(void)pthread_mutex_lock(&srv->sv_lock);
+	old = srv->sv_snap;
+	gen = atomic_load(&srv->sv_gen) + 1;
+	sn->sn_gen = gen;
+	srv->sv_snap = sn;
+	atomic_store_explicit(&srv->sv_gen, gen, memory_order_release);
+	(void)pthread_mutex_unlock(&srv->sv_lock);
+	snapshot_unref(old);
+}
+
+int
+server_reload(struct server *srv)
+{
+	struct server_msgs sm = { .sm_level = LOGL_WARN };
+	const struct cfg *c, *old = srv->sv_snap->sn_cfg;
+	struct snapshot *sn;
+	char kept[64];
+
+	if (snapshot_load(srv->sv_cfgpath, old, kept, sizeof(kept), &sn,
+		server_msg_cb, server_warn_cb, &sm) != 0) {
+		log_event(LOGL_ERROR, "reload", NULL,
+		    "result=failed errors=%u error=%s", sm.sm_n, sm.sm_first);
+		return (EINVAL);
+	}
+	c = sn->sn_cfg;
+	if (log_open(c->c_log, c->c_log_level, c->c_log_format) != 0) {
+		log_event(LOGL_ERROR, "reload", NULL,
+		    "result=failed error=%s target=%s", "cannot open log",
+		    c->c_log);
+		snapshot_unref(sn);
+		return (EIO);
+	}
+	server_publish(srv, sn);
+	log_event(LOGL_INFO, "reload", NULL, "result=ok users=%zu kept=%s",
+	    users_count(sn->sn_users), kept);
+	return (0);
+}
+
+struct snapshot *
+server_snapshot(struct server *srv, uint64_t *gen)
+{
+	struct snapshot *sn = NULL;
+	uint64_t g = atomic_load_explicit(&srv->sv_gen, memory_order_acquire);
+
+	if (g == *gen)
+		return (NULL);
+	(void)pthread_mutex_lock(&srv->sv_lock);
+	sn = snapshot_ref(srv->sv_snap);
+	*gen = sn->sn_gen;
+	(void)pthread_mutex_unlock(&srv->sv_lock);
+	return (sn);
+}

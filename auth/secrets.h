@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SECRETS_MAX    16
-#define SECRET_MINLEN  32
-#define SECRET_KEYLEN  32
+#define SECRETS_MAX   16
+#define SECRET_MINLEN 32
+#define SECRET_KEYLEN 32
 
 enum secret_use {
 	SECRET_NONCE,
@@ -36,13 +36,17 @@ struct secret {
 };
 
 struct secrets {
-	size_t ss_n;               /* at least 1; ss_v[0] signs */
+	size_t ss_n; /* at least 1; ss_v[0] signs */
 	struct secret ss_v[SECRETS_MAX];
 };
 
 /*
- * Load path; every problem goes to errh as "FILE:LINE: message".
- * A missing or empty file, a short secret or a bad encoding is an error.
+ * Load path; every problem goes to errh (may be NULL) as "FILE:LINE:
+ * message", and all of them are reported.  A line that is valid hex is
+ * hex, else it must be base64 (standard or url-safe, padding optional);
+ * blanks around it, blank lines and '#' lines are ignored.  A missing or
+ * empty file, a short secret or a bad encoding is an error: EINVAL, or
+ * the errno of opening or reading.
  */
 int secrets_load(const char *path, struct secrets **sp,
     void (*errh)(const char *msg, void *arg), void *arg);
@@ -50,7 +54,11 @@ int secrets_load(const char *path, struct secrets **sp,
 int secrets_random(struct secrets **sp);
 /* Wipe and free. */
 void secrets_free(struct secrets *s);
-/* The secret with this id, from index *ip on; NULL when none is left. */
+/*
+ * The secret with this id, from index *ip on; *ip is left past it, so
+ * "i = 0; while ((sec = secrets_find(s, id, &i)) != NULL)" tries every
+ * secret sharing the id.  NULL when none is left.
+ */
 const struct secret *secrets_find(const struct secrets *s, uint16_t id,
     size_t *ip);
 

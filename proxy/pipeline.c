@@ -500,6 +500,11 @@ pipe_response(struct pipe_req *pr, enum pkt_verdict v)
 	struct obuf ob;
 
 	memset(&relay, 0, sizeof(relay));
+	if (!branch_is_ours(&p->p_via[0].v_branch)) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_NOT_OURS,
+		    "top Via is not ours");
+		return;
+	}
 	if (v == PKT_BAD || !p->p_via[1].v_set) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_MALFORMED,
 		    v == PKT_BAD ? p->p_why : "response with one Via");

@@ -1,0 +1,98 @@
+/*
+ * Test snapshots; see fixture.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <re.h>
+
+#include "proxy/snapshot.h"
+#include "tests/common/fixture.h"
+
+/* alice / alice-secret in realm sipwarden.test, MD5 only. */
+#define FIXTURE_USERS \
+	"alice:sipwarden.test:7b1d2b4a8d7b8e6b3c9a1f0e5d4c3b2a\n"
+
+static char fixture_tmp[64];
+
+static void
+fixture_write(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", fixture_tmp, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+fixture_err(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "fixture: %s\n", msg);
+}
+
+struct snapshot *
+fixture_snapshot_cfg(const char *cfgtext)
+{
+	struct snapshot *sn = NULL;
+	char path[128];
+
+	(void)snprintf(fixture_tmp, sizeof(fixture_tmp), "/tmp/swtest.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fixture_tmp));
+	fixture_write("users", FIXTURE_USERS);
+	fixture_write("sipwarden.conf", cfgtext);
+	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", fixture_tmp);
+	ck_assert_int_eq(snapshot_load(path, NULL, NULL, 0, &sn, fixture_err,
+			     NULL, NULL),
+	    0);
+	return (sn);
+}
+
+struct snapshot *
+fixture_snapshot(const char *extra)
+{
+	char cfg[4096];
+
+	(void)snprintf(cfg, sizeof(cfg),
+	    "listen udp:127.0.0.1:5060\n"
+	    "upstream udp:127.0.0.1:5080\n"
+	    "realm sipwarden.test\n"
+	    "users users\n"
+	    "workers 1\n"
+	    "log_level error\n"
+	    "%s",
+	    extra ? extra : "");
+	return (fixture_snapshot_cfg(cfg));
+}
+
+void
+fixture_cleanup(void)
+{
+	static const char *const names[] = { "users", "sipwarden.conf",
+		"log" };
+	char path[128];
+	size_t i;
+
+	if (fixture_tmp[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", fixture_tmp,
+		    names[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(fixture_tmp);
+	fixture_tmp[0] = '\0';
+}
+
+const char *
+fixture_dir(void)
+{
+	return (fixture_tmp);
+}

@@ -1,0 +1,388 @@
+/*
+ * proxy/pkt.c: the packet-path scanner, and its agreement with libre's
+ * sip_msg_decode() on every field the proxy uses.
+ */
+#include <string.h>
+
+#include <re.h>
+
+#include "proxy/pkt.h"
+#include "tests/common/pkt_ref.h"
+#include "tests/unit/tests.h"
+
+static struct pkt p;
+
+#define REQ_HEAD                                                              \
+	"INVITE sip:bob@example.com SIP/2.0\r\n"                              \
+	"Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776;rport\r\n"         \
+	"Max-Forwards: 70\r\n"                                                \
+	"From: \"Alice\" <sip:alice@example.com>;tag=1928\r\n"                \
+	"To: <sip:bob@example.com>\r\n"                                       \
+	"Call-ID: a84b4c76e66710\r\n"                                         \
+	"CSeq: 314159 INVITE\r\n"
+
+static enum pkt_verdict
+scan(const char *s)
+{
+	return (pkt_scan(&p, s, strlen(s)));
+}
+
+static bool
+pleq(const struct pl *pl, const char *s)
+{
+	return (pl_strcmp(pl, s) == 0 || (pl->l == 0 && *s == '\0'));
+}
+
+START_TEST(test_pkt_scan_request_fields)
+{
+	ck_assert_int_eq(scan(REQ_HEAD "Content-Length: 4\r\n\r\nbody"),
+	    PKT_OK);
+	ck_assert(p.p_req);
+	ck_assert(pleq(&p.p_method, "INVITE"));
+	ck_assert(pleq(&p.p_ruri, "sip:bob@example.com"));
+	ck_assert(pleq(&p.p_via[0].v_tp, "UDP"));
+	ck_assert(pleq(&p.p_via[0].v_host, "192.0.2.1"));
+	ck_assert_uint_eq(p.p_via[0].v_port, 5062);
+	ck_assert(pleq(&p.p_via[0].v_branch, "z9hG4bK776"));
+	ck_assert(p.p_via[0].v_rport);
+	ck_assert_uint_eq(p.p_via[0].v_rportval.l, 0);
+	ck_assert(!p.p_via[1].v_set);
+	ck_assert(p.p_has_maxfwd);
+	ck_assert_uint_eq(p.p_maxfwd, 70);
+	ck_assert(pleq(&p.p_from.n_tag, "1928"));
+	ck_assert(pleq(&p.p_from.n_uri, "sip:alice@example.com"));
+	ck_assert_uint_eq(p.p_to.n_tag.l, 0);
+	ck_assert(pleq(&p.p_callid, "a84b4c76e66710"));
+	ck_assert_uint_eq(p.p_cseq, 314159);
+	ck_assert(pleq(&p.p_cseq_method, "INVITE"));
+	ck_assert_uint_eq(p.p_bodylen, 4);
+	ck_assert_uint_eq(p.p_nhdrs, 7);
+	ck_assert_int_eq(p.p_first[HDR_CALL_ID], 4);
+}
+END_TEST
+
+START_TEST(test_pkt_scan_response)
+{
+	ck_assert_int_eq(scan("SIP/2.0 180 Ringing\r\n"
+			      "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa, "
+			      "SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bKb;"
+			      "received=2001:db8::9;rport=5071\r\n"
+			      "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
+			      "Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n"),
+	    PKT_OK);
+	ck_assert(!p.p_req);
+	ck_assert_uint_eq(p.p_scode, 180);
+	ck_assert(pleq(&p.p_reason, "Ringing"));
+	ck_assert(pleq(&p.p_via[0].v_branch, "z9hG4bKa"));
+	ck_assert(p.p_via[1].v_set);
+	ck_assert_uint_eq(p.p_via[1].v_hdr, 0);
+	ck_assert(pleq(&p.p_via[1].v_host, "2001:db8::1"));
+	ck_assert_uint_eq(p.p_via[1].v_port, 5070);
+	ck_assert(pleq(&p.p_via[1].v_received, "2001:db8::9"));
+	ck_assert(pleq(&p.p_via[1].v_rportval, "5071"));
+	ck_assert(pleq(&p.p_to.n_tag, "2"));
+}
+END_TEST
+
+START_TEST(test_pkt_scan_compact_folded_lf)
+{
+	/* Compact names, a folded header, bare LF line ends. */
+	ck_assert_int_eq(scan("OPTIONS sip:x@y SIP/2.0\n"
+			      "v: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+			      "f: <sip:a@x>\n ;tag=77\n"
+			      "t: sip:b@x\ni: cid\nCSeq: 2 OPTIONS\nl: 0\n\n"),
+	    PKT_OK);
+	ck_assert(pleq(&p.p_from.n_tag, "77"));
+	ck_assert(pleq(&p.p_callid, "cid"));
+	ck_assert_int_eq(p.p_first[HDR_CONTENT_LENGTH], 5);
+	ck_assert_uint_eq(p.p_via[0].v_port, 0);
+}
+END_TEST
+
+START_TEST(test_pkt_scan_body_cut_to_content_length)
+{
+	ck_assert_int_eq(scan(REQ_HEAD "Content-Length: 2\r\n\r\nabcdef"),
+	    PKT_OK);
+	ck_assert_uint_eq(p.p_bodylen, 2);
+	ck_assert_uint_eq(p.p_len, p.p_body + 2);
+}
+END_TEST
+
+static const struct {
+	const char *msg;
+	enum pkt_verdict want;
+	const char *why;
+} bad_cases[] = {
+	{ "", PKT_GARBAGE, "empty" },
+	{ "hello world\r\n\r\n", PKT_GARBAGE, "bad request line" },
+	{ "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", PKT_GARBAGE,
+	    "no start line" },
+	{ "OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", PKT_GARBAGE,
+	    "no end of headers" },
+	{ "OPTIONS sip:x SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n",
+	    PKT_GARBAGE, "no Via" },
+	{ "OPTIONS sip:x SIP/2.0\r\nVia: HTTP/1.1 h\r\n\r\n", PKT_GARBAGE,
+	    "bad Via" },
+	{ "OPTIONS sip:x SIP/2.0\r\n folded\r\n\r\n", PKT_GARBAGE,
+	    "folded first header" },
+	{ "OPT IONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n", PKT_BAD,
+	    "white space in Request-URI" },
+	{ REQ_HEAD "\r\n", PKT_OK, NULL },
+	{ "INVITE sip:bob@example.com SIP/7.0\r\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n",
+	    PKT_BAD, "unsupported SIP version" },
+	{ "INVITE sip:bob@example.com SIP/2.0 \r\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n",
+	    PKT_BAD, "white space after SIP version" },
+	{ "INVITE <sip:bob@example.com> SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n",
+	    PKT_BAD, "malformed Request-URI" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCSeq: 1 INVITE\r\n\r\n",
+	    PKT_BAD, "missing Call-ID" },
+	{ REQ_HEAD "CSeq: 2 INVITE\r\n\r\n", PKT_BAD,
+	    "repeated single-value header" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c\r\n"
+	  "CSeq: 1 ACK\r\n\r\n",
+	    PKT_BAD, "CSeq method differs from the request's" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c\r\n"
+	  "CSeq: 2147483648 INVITE\r\n\r\n",
+	    PKT_BAD, "bad CSeq number" },
+	{ REQ_HEAD "Max-Forwards: 5\r\n\r\n", PKT_BAD,
+	    "repeated single-value header" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "Max-Forwards: 256\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
+	  "Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
+	    PKT_BAD, "bad Max-Forwards" },
+	{ REQ_HEAD "Content-Length: 10\r\n\r\nshort", PKT_BAD,
+	    "Content-Length larger than the message" },
+	{ REQ_HEAD "Content-Length: -1\r\n\r\n", PKT_BAD,
+	    "bad Content-Length" },
+	{ REQ_HEAD "Content-Length: 0\r\nl: 0\r\n\r\n", PKT_BAD,
+	    "repeated single-value header" },
+	{ REQ_HEAD "Bad Header: x\r\n\r\n", PKT_BAD,
+	    "malformed header name" },
+	{ REQ_HEAD "NoColon\r\n\r\n", PKT_BAD, "header line without a colon" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "From: \"unterminated <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
+	  "Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
+	    PKT_BAD, "bad From" },
+	{ "SIP/2.0 999 Big\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c\r\n"
+	  "CSeq: 1 INVITE\r\n\r\n",
+	    PKT_BAD, "status code out of range" },
+	{ "SIP/2.0 2000 OK\r\n\r\n", PKT_GARBAGE, "bad status line" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1, "
+	  "junk\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c\r\n"
+	  "CSeq: 1 INVITE\r\n\r\n",
+	    PKT_BAD, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h:0;branch=z\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h:65536\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP [::1\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+};
+
+START_TEST(test_pkt_scan_bad)
+{
+	enum pkt_verdict v = scan(bad_cases[_i].msg);
+
+	ck_assert_msg(v == bad_cases[_i].want, "case %d: verdict %d, want %d",
+	    _i, v, bad_cases[_i].want);
+	if (bad_cases[_i].why != NULL)
+		ck_assert_str_eq(p.p_why, bad_cases[_i].why);
+}
+END_TEST
+
+START_TEST(test_pkt_scan_too_big)
+{
+	static char big[PKT_MAXLEN + 2];
+
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(pkt_scan(&p, big, sizeof(big)), PKT_GARBAGE);
+	ck_assert_str_eq(p.p_why, "too big");
+}
+END_TEST
+
+START_TEST(test_pkt_scan_too_many_headers)
+{
+	static char msg[PKT_MAXLEN];
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", REQ_HEAD);
+	for (i = 0; i < PKT_MAXHDRS; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "X-%d: y\r\n",
+		    i);
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\r\n");
+	ck_assert_int_eq(pkt_scan(&p, msg, n), PKT_GARBAGE);
+	ck_assert_str_eq(p.p_why, "too many headers");
+}
+END_TEST
+
+static const struct {
+	const char *params;
+	const char *name;
+	bool found;
+	const char *val;
+} param_cases[] = {
+	{ ";lr", "lr", true, "" },
+	{ ";tag=abc;lr", "TAG", true, "abc" },
+	{ ";tag = abc ; x", "x", true, "" },
+	{ ";tag = abc ; x", "tag", true, "abc" },
+	{ ";q=\"a;b\";tag=1", "tag", true, "1" },
+	{ ";a=1", "b", false, "" },
+	{ ";=1;tag=2", "tag", false, "" },
+	{ "", "tag", false, "" },
+};
+
+START_TEST(test_pkt_param)
+{
+	struct pl pl, val = PL_INIT;
+	bool found;
+
+	pl_set_str(&pl, param_cases[_i].params);
+	found = pkt_param(&pl, param_cases[_i].name, &val);
+	ck_assert_int_eq(found, param_cases[_i].found);
+	if (found)
+		ck_assert(pleq(&val, param_cases[_i].val));
+}
+END_TEST
+
+static const struct {
+	const char *uri;
+	int err;
+	const char *user, *host;
+	uint16_t port;
+	const char *params;
+} uri_cases[] = {
+	{ "sip:alice@192.0.2.1:5062;lr", 0, "alice", "192.0.2.1", 5062,
+	    ";lr" },
+	{ "sips:[2001:db8::1]:5061", 0, "", "2001:db8::1", 5061, "" },
+	{ "sip:example.com", 0, "", "example.com", 0, "" },
+	{ "SIP:user;par=u%40example.net@example.com;x?h=1", 0,
+	    "user;par=u%40example.net", "example.com", 0, ";x" },
+	{ "tel:+1234", EPROTONOSUPPORT, "", "", 0, "" },
+	{ "sip:a@host:99999", EBADMSG, "", "", 0, "" },
+	{ "sip:a@", EBADMSG, "", "", 0, "" },
+	{ "nocolon", EBADMSG, "", "", 0, "" },
+};
+
+START_TEST(test_pkt_uri_hostport)
+{
+	struct pl uri, user, host, params;
+	uint16_t port = 0;
+	int err;
+
+	pl_set_str(&uri, uri_cases[_i].uri);
+	err = pkt_uri_hostport(&uri, &user, &host, &port, &params);
+	ck_assert_int_eq(err, uri_cases[_i].err);
+	if (err != 0)
+		return;
+	ck_assert(pleq(&user, uri_cases[_i].user));
+	ck_assert(pleq(&host, uri_cases[_i].host));
+	ck_assert_uint_eq(port, uri_cases[_i].port);
+	ck_assert(pleq(&params, uri_cases[_i].params));
+}
+END_TEST
+
+static const struct {
+	const char *val;
+	int err;
+	const char *uri, *tag;
+} naddr_cases[] = {
+	{ "\"A, \\\"B\" <sip:a@x>;tag=9", 0, "sip:a@x", "9" },
+	{ "Alice <sip:a@x;lr>", 0, "sip:a@x;lr", "" },
+	{ "sip:a@x;tag=5", 0, "sip:a@x", "5" },
+	{ "<sip:a@x", EBADMSG, "", "" },
+	{ "\"open <sip:a@x>", EBADMSG, "", "" },
+	{ "", EBADMSG, "", "" },
+};
+
+START_TEST(test_pkt_naddr_parse)
+{
+	struct pkt_naddr na;
+	struct pl val;
+	int err;
+
+	pl_set_str(&val, naddr_cases[_i].val);
+	err = pkt_naddr_parse(&na, &val);
+	ck_assert_int_eq(err, naddr_cases[_i].err);
+	if (err != 0)
+		return;
+	ck_assert(pleq(&na.n_uri, naddr_cases[_i].uri));
+	ck_assert(pleq(&na.n_tag, naddr_cases[_i].tag));
+}
+END_TEST
+
+START_TEST(test_pkt_list_next_quotes_and_angles)
+{
+	struct pl val, e;
+	size_t pos = 0;
+
+	pl_set_str(&val, "\"a,b\" <sip:x,y@z>, <sip:w> ,<sip:v>");
+	ck_assert(pkt_list_next(&val, &pos, &e));
+	ck_assert(pleq(&e, "\"a,b\" <sip:x,y@z>"));
+	ck_assert(pkt_list_next(&val, &pos, &e));
+	ck_assert(pleq(&e, "<sip:w>"));
+	ck_assert(pkt_list_next(&val, &pos, &e));
+	ck_assert(pleq(&e, "<sip:v>"));
+	ck_assert(!pkt_list_next(&val, &pos, &e));
+}
+END_TEST
+
+/* Messages both decoders accept must agree field by field. */
+static const char *const ref_msgs[] = {
+	REQ_HEAD "\r\n",
+	REQ_HEAD "Content-Length: 0\r\n\r\n",
+	"REGISTER sip:example.com SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 10.1.1.1:5060;rport;branch=z9hG4bK-1\r\n"
+	"Max-Forwards: 10\r\nFrom: <sip:u@example.com>;tag=a\r\n"
+	"To: <sip:u@example.com>\r\nCall-ID: r1@h\r\nCSeq: 7 REGISTER\r\n"
+	"Contact: <sip:u@10.1.1.1>\r\nExpires: 60\r\nl: 0\r\n\r\n",
+	"SIP/2.0 200 OK\r\nv: SIP/2.0/UDP a;branch=z9hG4bKx\r\n"
+	"v: SIP/2.0/UDP b;branch=z9hG4bKy\r\nf: <sip:a@x>;tag=1\r\n"
+	"t: <sip:b@x>;tag=2\r\ni: id\r\nCSeq: 3 BYE\r\n\r\n",
+};
+
+START_TEST(test_pkt_agrees_with_libre)
+{
+	char why[256];
+	bool both;
+
+	ck_assert_msg(pkt_ref_agree(ref_msgs[_i], strlen(ref_msgs[_i]), &both,
+			  why, sizeof(why)),
+	    "%s", why);
+	ck_assert(both);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("pkt");
+	TCase *tc = tcase_create("pkt");
+
+	tcase_add_test(tc, test_pkt_scan_request_fields);
+	tcase_add_test(tc, test_pkt_scan_response);
+	tcase_add_test(tc, test_pkt_scan_compact_folded_lf);
+	tcase_add_test(tc, test_pkt_scan_body_cut_to_content_length);
+	tcase_add_loop_test(tc, test_pkt_scan_bad, 0,
+	    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_pkt_scan_too_big);
+	tcase_add_test(tc, test_pkt_scan_too_many_headers);
+	tcase_add_loop_test(tc, test_pkt_param, 0,
+	    sizeof(param_cases) / sizeof(param_cases[0]));
+	tcase_add_loop_test(tc, test_pkt_uri_hostport, 0,
+	    sizeof(uri_cases) / sizeof(uri_cases[0]));
+	tcase_add_loop_test(tc, test_pkt_naddr_parse, 0,
+	    sizeof(naddr_cases) / sizeof(naddr_cases[0]));
+	tcase_add_test(tc, test_pkt_list_next_quotes_and_angles);
+	tcase_add_loop_test(tc, test_pkt_agrees_with_libre, 0,
+	    sizeof(ref_msgs) / sizeof(ref_msgs[0]));
+	suite_add_tcase(s, tc);
+	return (s);
+}

@@ -35,11 +35,7 @@ main_usage(FILE *f)
 static void
 main_print_cb(const char *msg, void *arg)
 {
-	unsigned *n = arg;
-
 	(void)fprintf(stderr, "%s\n", msg);
-	if (n != NULL)
-		(*n)++;
 }
 
 /* sipwarden -t: "FILE: ok" or one line per problem. */
@@ -47,13 +43,11 @@ static int
 main_check(const char *path)
 {
 	struct snapshot *sn;
-	unsigned nerr = 0;
 
 	if (snapshot_load(path, NULL, NULL, 0, &sn, main_print_cb,
 		main_print_cb, NULL) != 0)
 		return (1);
 	snapshot_unref(sn);
-	(void)nerr;
 	(void)printf("%s: ok\n", path);
 	return (0);
 }
@@ -71,7 +65,8 @@ main_run(const char *path)
 		rc = server_run(&srv);
 	server_stop(&srv);
 	if (rc == 0)
-		log_event(LOGL_INFO, "stop", NULL, "result=%s", "ok");
+		log_event(LOGL_INFO, "stop", NULL, "signal=%s",
+		    srv.sv_signal ? srv.sv_signal : "none");
 	log_close();
 	return (rc);
 }

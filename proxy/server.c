@@ -122,8 +122,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		(void)server_reload(srv);
 		return;
 	}
-	log_event(LOGL_INFO, "stop", NULL, "signal=%s",
-	    sig == SIGTERM ? "TERM" : "INT");
+	srv->sv_signal = sig == SIGTERM ? "TERM" : "INT";
 	event_base_loopbreak(srv->sv_base);
 }
 

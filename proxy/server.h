@@ -23,6 +23,7 @@ struct server {
 	struct worker **sv_workers;
 	unsigned sv_nworkers;
 	int *sv_fds;                  /* sv_nworkers * listeners sockets */
+	const char *sv_signal;        /* what stopped the loop */
 };
 
 /* Load the config, bind, start the workers; exit code on failure. */

@@ -40,6 +40,12 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 	struct snap_listener *sl = &sn->sn_l[i];
 	bool v6;
 
+	if (cs->cs_tp != TP_UDP) {
+		/* TCP and TLS land with the stream transport. */
+		snap_err(errh, arg, c, cs->cs_line,
+		    "only udp listeners are supported in this version");
+		return (EINVAL);
+	}
 	sl->sl_tp = cs->cs_tp;
 	sl->sl_addr = cs->cs_addr;
 	sl->sl_port = sa_port(&cs->cs_addr);
@@ -71,6 +77,11 @@ snap_upstream(struct snapshot *sn, snap_msg_h *errh, void *arg)
 	const struct sa *up = &c->c_upstream.cs_addr;
 	size_t i;
 
+	if (c->c_upstream.cs_tp != TP_UDP) {
+		snap_err(errh, arg, c, c->c_upstream.cs_line,
+		    "only a udp upstream is supported in this version");
+		return (EINVAL);
+	}
 	if (snapshot_find_self_sa(sn, up) >= 0) {
 		snap_err(errh, arg, c, c->c_upstream.cs_line,
 		    "upstream is one of our own listen addresses");

@@ -7,7 +7,7 @@
  * reports them all.
  *
  * A struct cfg is immutable once cfg_load() returns it: workers share it
- * read-only.  Needs <re.h> (struct sa) and core/addr.h, core/log.h.
+ * read-only.  Needs <re.h> (struct sa) included before it.
  */
 #ifndef SW_CORE_CONFIG_H
 #define SW_CORE_CONFIG_H
@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/addr.h"
+#include "core/log.h"
 
 #define CFG_MAX_LISTEN 16
 #define CFG_MAX_ALGS   3
@@ -38,12 +41,16 @@ struct cfg_sock {
 };
 
 struct cfg {
-	char *c_path;    /* as given on the command line */
-	char *c_dir;     /* its folder: relative paths are resolved here */
+	char *c_path; /* as given on the command line */
+	char *c_dir;  /* its folder: relative paths are resolved here */
 
 	struct cfg_sock c_listen[CFG_MAX_LISTEN];
 	size_t c_nlisten;
-	char *c_advertise_host; /* NULL: use the listen address */
+	/*
+	 * NULL: use the listen address.  Else a host name, an IPv4 address
+	 * or an IPv6 address in brackets, as it goes into a Via or a URI.
+	 */
+	char *c_advertise_host;
 	uint16_t c_advertise_port; /* 0: the listener's port */
 	struct cfg_sock c_upstream;
 
@@ -65,7 +72,7 @@ struct cfg {
 	unsigned c_ban_window;
 	unsigned c_ban_time;
 
-	char *c_log;    /* "stderr", "syslog" or an absolute path */
+	char *c_log; /* "stderr", "syslog" or an absolute path */
 	enum log_level c_log_level;
 	enum log_format c_log_format;
 
@@ -83,13 +90,17 @@ typedef void(cfg_err_h)(const char *msg, void *arg);
 
 /*
  * Read and check path.  On success *cfgp is a new struct cfg and 0 is
- * returned; otherwise errh was called at least once and EINVAL (or an errno
- * from opening the file) is returned.
+ * returned; otherwise errh was called at least once, *cfgp is untouched
+ * and EINVAL (or an errno from opening or reading the file, or ENOMEM) is
+ * returned.
  */
 int cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg);
 void cfg_free(struct cfg *cfg);
 
 /* "SHA-256" etc., as written in the config and in challenges. */
 const char *cfg_alg_name(enum cfg_alg alg);
+
+/* The i-th key of the table (0, 1, ...), NULL past the last (for tests). */
+const char *cfg_key_name(size_t i);
 
 #endif

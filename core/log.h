@@ -13,10 +13,16 @@
  *   %d  int            %u  unsigned     %llu unsigned long long
  *   %zu size_t         %j  const struct sa * (address and port)
  *   %a  const struct sa * (address alone)
- * Numbers are written bare in text and as JSON numbers.
+ * or a literal value ("reason=not_allowed"), escaped like the others.
+ * Numbers are written bare in text and as JSON numbers.  A malformed
+ * format stops the line there with a field log_bad_format= holding it.
+ * A line longer than LOG_LINEMAX is cut between two (escaped) characters,
+ * an open quote and the JSON object are closed, and it ends in a newline.
  *
  * Logging is process-wide and thread-safe: each line is formatted into a
- * stack buffer and written with one write(2) (or syslog(3)).
+ * stack buffer and written with one write(2) (or syslog(3)).  errno is
+ * the same after a call as before it.  To syslog goes the line without the
+ * "TIMESTAMP sipwarden[PID] " prefix (JSON: the whole object).
  */
 #ifndef SW_CORE_LOG_H
 #define SW_CORE_LOG_H
@@ -26,6 +32,8 @@
 #include <stdbool.h>
 
 struct sa;
+
+#define LOG_LINEMAX 2048 /* a line, newline included */
 
 enum log_level {
 	LOGL_ERROR,
@@ -64,19 +72,26 @@ void log_emit(enum log_level lvl, const char *event, const struct sa *src,
 void log_vemit(enum log_level lvl, const char *event, const struct sa *src,
     const char *fields, va_list ap);
 
-/* Format the line into buf instead of writing it (used by tests). */
+/*
+ * Format the line as log_emit would write it to a file, newline included,
+ * into buf instead of writing it (used by tests); the level is not checked.
+ * Returns the line's length; buf is always NUL-terminated (size >= 1).
+ */
 int log_format_line(char *buf, size_t size, enum log_level lvl,
     const char *event, const struct sa *src, const char *fields, ...);
+
+/* Route libevent's own messages into the log as event=libevent msg=... */
+void log_libevent_hook(void);
 
 /*
  * log_event(LOGL_WARN, "auth_fail", &src, "user=%r reason=%s", &user, why):
  * the level test comes before any argument is evaluated into text.
  * fields may be NULL.
  */
-#define log_event(lvl, event, src, ...)                                       \
-	do {                                                                  \
-		if (log_enabled(lvl))                                         \
-			log_emit((lvl), (event), (src), __VA_ARGS__);         \
+#define log_event(lvl, event, src, ...)                                        \
+	do {                                                                   \
+		if (log_enabled(lvl))                                          \
+			log_emit((lvl), (event), (src), __VA_ARGS__);          \
 	} while (0)
 
 #endif

@@ -55,8 +55,16 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 			    "a wildcard listen address needs 'advertise'");
 			return (EINVAL);
 		}
-		(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%s",
-		    c->c_advertise_host);
+		/* The config keeps an IPv6 advertise address bracketed. */
+		const char *h = c->c_advertise_host;
+		size_t hl = strlen(h);
+
+		if (h[0] == '[' && hl > 2)
+			(void)snprintf(sl->sl_host, sizeof(sl->sl_host),
+			    "%.*s", (int)(hl - 2), h + 1);
+		else
+			(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%s",
+			    h);
 		if (c->c_advertise_port != 0)
 			sl->sl_port = c->c_advertise_port;
 	} else {

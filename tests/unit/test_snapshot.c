@@ -86,6 +86,14 @@ START_TEST(test_snapshot_listener_addresses)
 	}
 	snapshot_unref(sn);
 	snapshot_unref(NULL);
+	ck_assert_int_eq(load("listen udp:[::]:5060\n"
+			      "advertise [2001:db8::1]\n"
+			      "upstream udp:[::1]:5080\n" BASE,
+			     NULL, NULL, 0, &sn),
+	    0);
+	ck_assert_str_eq(sn->sn_l[0].sl_host, "2001:db8::1");
+	ck_assert_str_eq(sn->sn_l[0].sl_hostport, "[2001:db8::1]:5060");
+	snapshot_unref(sn);
 }
 END_TEST
 

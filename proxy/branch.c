@@ -229,3 +229,57 @@ flow_token_check(struct mac *m, const struct secrets *s,
 	}
 	return (false);
 }
+
+#define DIALOG_VERSION 1
+#define DIALOG_TAGLEN  12
+
+static int
+dialog_tag(struct mac *m, size_t idx, const uint8_t *head,
+    const struct pl *flowtok, const struct pl *callid, uint8_t *tag)
+{
+	struct mac_part parts[4];
+
+	parts[0] = (struct mac_part){ "d", 1 };
+	parts[1] = (struct mac_part){ head, 3 };
+	parts[2] = (struct mac_part){ flowtok->p, flowtok->l };
+	parts[3] = (struct mac_part){ callid->p, callid->l };
+	return (mac_sign(m, idx, SECRET_TOKEN, parts, 4, tag, DIALOG_TAGLEN));
+}
+
+int
+dialog_token_make(struct mac *m, const struct secrets *s,
+    const struct pl *flowtok, const struct pl *callid,
+    char out[DIALOG_TOKEN_LEN + 1])
+{
+	uint8_t raw[3 + DIALOG_TAGLEN];
+	int err;
+
+	raw[0] = DIALOG_VERSION;
+	raw[1] = (uint8_t)(s->ss_v[0].s_id >> 8);
+	raw[2] = (uint8_t)s->ss_v[0].s_id;
+	if ((err = dialog_tag(m, 0, raw, flowtok, callid, raw + 3)) != 0)
+		return (err);
+	(void)b64url_encode(raw, sizeof(raw), out);
+	return (0);
+}
+
+bool
+dialog_token_check(struct mac *m, const struct secrets *s,
+    const struct pl *tok, const struct pl *flowtok, const struct pl *callid)
+{
+	uint8_t raw[3 + DIALOG_TAGLEN], tag[DIALOG_TAGLEN];
+	int idx = -1;
+
+	if (tok->l != DIALOG_TOKEN_LEN ||
+	    b64url_decode(tok->p, tok->l, raw, sizeof(raw)) != sizeof(raw) ||
+	    raw[0] != DIALOG_VERSION)
+		return (false);
+	while ((idx = branch_secret(s, (uint16_t)(raw[1] << 8 | raw[2]),
+		    (size_t)(idx + 1))) >= 0) {
+		if (dialog_tag(m, (size_t)idx, raw, flowtok, callid, tag) != 0)
+			return (false);
+		if (CRYPTO_memcmp(tag, raw + 3, DIALOG_TAGLEN) == 0)
+			return (true);
+	}
+	return (false);
+}

@@ -29,6 +29,15 @@
  *   last 10 bytes: HMAC(token key, all bytes before)
  * 30 characters for IPv4, 46 for IPv6.
  *
+ * Dialog token, the "swt" parameter of sipwarden's Record-Route URIs
+ * (SPEC 4.4): base64url of 15 bytes, 20 characters:
+ *   0      version, 1
+ *   1..2   secret id
+ *   3..14  HMAC(token key, "d" + the flow token of the same URI + the
+ *          Call-ID), first 12 bytes
+ * It does not expire (dialogs last hours); it stops verifying when its
+ * secret is removed from secret_file.
+ *
  * Verification is constant time and fails closed: unknown version or
  * secret, wrong length, any changed byte.
  */
@@ -48,6 +57,7 @@ struct secrets;
 #define BRANCH_RAWLEN     22
 #define BRANCH_STRLEN     (BRANCH_PREFIXLEN + 30)
 #define FLOW_TOKEN_MAXLEN 46
+#define DIALOG_TOKEN_LEN  20
 
 struct flow {
 	uint8_t f_tp;    /* enum transport */
@@ -71,5 +81,11 @@ size_t flow_token_make(struct mac *m, const struct secrets *s,
     const struct flow *f, char out[FLOW_TOKEN_MAXLEN + 1]);
 bool flow_token_check(struct mac *m, const struct secrets *s,
     const struct pl *tok, struct flow *f);
+
+int dialog_token_make(struct mac *m, const struct secrets *s,
+    const struct pl *flowtok, const struct pl *callid,
+    char out[DIALOG_TOKEN_LEN + 1]);
+bool dialog_token_check(struct mac *m, const struct secrets *s,
+    const struct pl *tok, const struct pl *flowtok, const struct pl *callid);
 
 #endif

@@ -1,0 +1,398 @@
+/*
+ * Digest credentials and responses; see digest.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <re.h>
+
+#include "auth/digest.h"
+
+struct digest {
+	EVP_MD *d_md[DIGEST_NALGS];
+	EVP_MD_CTX *d_ctx;
+};
+
+static const struct {
+	const char *name;    /* as in SIP */
+	const char *ossl;    /* OpenSSL's name */
+	size_t len;
+} digest_algs[DIGEST_NALGS] = {
+	{ "MD5", "MD5", 16 },
+	{ "SHA-256", "SHA256", 32 },
+	{ "SHA-512-256", "SHA512-256", 32 },
+};
+
+/* The parameters we read, and where each goes. */
+enum dparam {
+	DP_USERNAME,
+	DP_REALM,
+	DP_NONCE,
+	DP_URI,
+	DP_RESPONSE,
+	DP_CNONCE,
+	DP_OPAQUE,
+	DP_ALGORITHM,
+	DP_QOP,
+	DP_NC,
+	DP_USERHASH,
+	DP_USERNAME_EXT,
+	DP_N,
+};
+
+static const char *const dparam_names[DP_N] = { "username", "realm",
+	"nonce", "uri", "response", "cnonce", "opaque", "algorithm", "qop",
+	"nc", "userhash", "username*" };
+
+const char *
+digest_alg_name(enum digest_alg alg)
+{
+	return ((size_t)alg < DIGEST_NALGS ? digest_algs[alg].name : "?");
+}
+
+size_t
+digest_alg_len(enum digest_alg alg)
+{
+	return (digest_algs[alg].len);
+}
+
+static bool
+digest_istoken(int c)
+{
+	return (isalnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL));
+}
+
+static void
+digest_skip_lws(const struct pl *v, size_t *i)
+{
+	while (*i < v->l && (v->p[*i] == ' ' || v->p[*i] == '\t' ||
+				v->p[*i] == '\r' || v->p[*i] == '\n'))
+		(*i)++;
+}
+
+/* A quoted-string at *i, unescaped into out. */
+static int
+digest_quoted(const struct pl *v, size_t *i, struct digest_str *out)
+{
+	size_t j = *i + 1;
+
+	out->ds_l = 0;
+	for (; j < v->l && v->p[j] != '"'; j++) {
+		if (v->p[j] == '\\') {
+			if (++j >= v->l)
+				return (EBADMSG);
+		}
+		if ((unsigned char)v->p[j] < 0x20 && v->p[j] != '\t')
+			return (EBADMSG);
+		if (out->ds_l >= DIGEST_VALMAX)
+			return (EBADMSG);
+		out->ds_p[out->ds_l++] = v->p[j];
+	}
+	if (j >= v->l)
+		return (EBADMSG);
+	out->ds_p[out->ds_l] = '\0';
+	*i = j + 1;
+	return (0);
+}
+
+/* name = ( token / quoted-string ) at *i. */
+static int
+digest_param(const struct pl *v, size_t *i, struct pl *name,
+    struct digest_str *val)
+{
+	size_t j = *i;
+
+	name->p = v->p + j;
+	while (j < v->l && (digest_istoken((unsigned char)v->p[j]) ||
+			       v->p[j] == '*'))
+		j++;
+	name->l = (size_t)(v->p + j - name->p);
+	digest_skip_lws(v, &j);
+	if (name->l == 0 || j >= v->l || v->p[j++] != '=')
+		return (EBADMSG);
+	digest_skip_lws(v, &j);
+	if (j < v->l && v->p[j] == '"') {
+		*i = j;
+		return (digest_quoted(v, i, val));
+	}
+	val->ds_l = 0;
+	while (j < v->l && digest_istoken((unsigned char)v->p[j])) {
+		if (val->ds_l >= DIGEST_VALMAX)
+			return (EBADMSG);
+		val->ds_p[val->ds_l++] = v->p[j++];
+	}
+	val->ds_p[val->ds_l] = '\0';
+	*i = j;
+	return (val->ds_l == 0 ? EBADMSG : 0);
+}
+
+static int
+digest_alg_parse(const struct digest_str *s, enum digest_alg *alg)
+{
+	size_t i;
+
+	for (i = 0; i < DIGEST_NALGS; i++) {
+		if (strcasecmp(s->ds_p, digest_algs[i].name) == 0) {
+			*alg = (enum digest_alg)i;
+			return (0);
+		}
+	}
+	return (ENOTSUP);
+}
+
+static int
+digest_nc(const struct digest_str *s, uint32_t *nc)
+{
+	size_t i;
+
+	if (s->ds_l != 8)
+		return (EBADMSG);
+	for (i = 0; i < 8; i++)
+		if (!isxdigit((unsigned char)s->ds_p[i]))
+			return (EBADMSG);
+	*nc = (uint32_t)strtoul(s->ds_p, NULL, 16);
+	return (*nc == 0 ? EBADMSG : 0);
+}
+
+/* Store one known parameter's value. */
+static int
+digest_store(struct digest_cred *c, enum dparam dp,
+    const struct digest_str *val)
+{
+	struct digest_str *slots[] = { &c->dc_username, &c->dc_realm,
+		&c->dc_nonce, &c->dc_uri, &c->dc_response, &c->dc_cnonce,
+		&c->dc_opaque };
+
+	switch (dp) {
+	case DP_ALGORITHM:
+		c->dc_alg_given = true;
+		return (digest_alg_parse(val, &c->dc_alg));
+	case DP_QOP:
+		if (strcasecmp(val->ds_p, "auth") == 0)
+			c->dc_qop = DIGEST_QOP_AUTH;
+		else if (strcasecmp(val->ds_p, "auth-int") == 0)
+			c->dc_qop = DIGEST_QOP_AUTH_INT;
+		else
+			return (ENOTSUP);
+		return (0);
+	case DP_NC:
+		return (digest_nc(val, &c->dc_nc));
+	case DP_USERHASH:
+		return (strcasecmp(val->ds_p, "false") == 0 ? 0 : ENOTSUP);
+	case DP_USERNAME_EXT:
+		return (ENOTSUP);
+	default:
+		*slots[dp] = *val;
+		return (0);
+	}
+}
+
+static int
+digest_required(const struct digest_cred *c, unsigned seen)
+{
+	unsigned need = 1u << DP_USERNAME | 1u << DP_REALM | 1u << DP_NONCE |
+	    1u << DP_URI | 1u << DP_RESPONSE;
+
+	if (c->dc_qop != DIGEST_QOP_NONE)
+		need |= 1u << DP_NC | 1u << DP_CNONCE;
+	if ((seen & need) != need)
+		return (EBADMSG);
+	if (c->dc_qop == DIGEST_QOP_NONE && (seen & (1u << DP_NC)))
+		return (EBADMSG);
+	return (0);
+}
+
+/* The parameter list after the scheme. */
+static int
+digest_params(const struct pl *v, size_t i, struct digest_cred *c)
+{
+	struct digest_str val;
+	struct pl name;
+	unsigned seen = 0;
+	size_t k;
+	int err;
+
+	for (;;) {
+		digest_skip_lws(v, &i);
+		if ((err = digest_param(v, &i, &name, &val)) != 0)
+			return (err);
+		for (k = 0; k < DP_N; k++) {
+			if (pl_strcasecmp(&name, dparam_names[k]) != 0)
+				continue;
+			if (seen & (1u << k))
+				return (EBADMSG);
+			seen |= 1u << k;
+			if ((err = digest_store(c, (enum dparam)k, &val)) != 0)
+				return (err);
+		}
+		digest_skip_lws(v, &i);
+		if (i >= v->l)
+			break;
+		if (v->p[i++] != ',')
+			return (EBADMSG);
+	}
+	return (digest_required(c, seen));
+}
+
+int
+digest_parse(const struct pl *val, struct digest_cred *c)
+{
+	size_t i = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->dc_alg = DIGEST_MD5;
+	digest_skip_lws(val, &i);
+	if (val->l - i < 7 || strncasecmp(val->p + i, "Digest", 6) != 0)
+		return (ENOTSUP);
+	i += 6;
+	if (val->p[i] != ' ' && val->p[i] != '\t' && val->p[i] != '\r' &&
+	    val->p[i] != '\n')
+		return (ENOTSUP);
+	return (digest_params(val, i, c));
+}
+
+int
+digest_alloc(struct digest **dp)
+{
+	struct digest *d;
+	size_t i;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (ENOMEM);
+	for (i = 0; i < DIGEST_NALGS; i++)
+		d->d_md[i] = EVP_MD_fetch(NULL, digest_algs[i].ossl, NULL);
+	d->d_ctx = EVP_MD_CTX_new();
+	if (d->d_ctx == NULL || d->d_md[DIGEST_SHA256] == NULL ||
+	    d->d_md[DIGEST_SHA512_256] == NULL) {
+		digest_free(d);
+		return (ENOSYS);
+	}
+	*dp = d;
+	return (0);
+}
+
+void
+digest_free(struct digest *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < DIGEST_NALGS; i++)
+		EVP_MD_free(d->d_md[i]);
+	EVP_MD_CTX_free(d->d_ctx);
+	free(d);
+}
+
+static void
+digest_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* hex(H(parts joined by ':')) into out. */
+static int
+digest_h(struct digest *d, enum digest_alg alg, const struct pl *parts,
+    size_t n, char *out)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned len;
+	size_t i;
+
+	if (d->d_md[alg] == NULL ||
+	    !EVP_DigestInit_ex(d->d_ctx, d->d_md[alg], NULL))
+		return (ENOSYS);
+	for (i = 0; i < n; i++) {
+		if ((i > 0 && !EVP_DigestUpdate(d->d_ctx, ":", 1)) ||
+		    !EVP_DigestUpdate(d->d_ctx, parts[i].p, parts[i].l))
+			return (EIO);
+	}
+	if (!EVP_DigestFinal_ex(d->d_ctx, md, &len))
+		return (EIO);
+	digest_hex(md, len, out);
+	return (0);
+}
+
+static struct pl
+digest_pl(const struct digest_str *s)
+{
+	struct pl pl = { s->ds_p, s->ds_l };
+
+	return (pl);
+}
+
+/* HA2 = H(method:uri[:H(body)]). */
+static int
+digest_ha2(struct digest *d, const struct digest_cred *c,
+    const struct pl *method, const struct pl *body, char *ha2)
+{
+	char hbody[2 * DIGEST_HASHMAX + 1];
+	struct pl parts[3];
+	int err;
+
+	parts[0] = *method;
+	parts[1] = digest_pl(&c->dc_uri);
+	if (c->dc_qop != DIGEST_QOP_AUTH_INT)
+		return (digest_h(d, c->dc_alg, parts, 2, ha2));
+	if ((err = digest_h(d, c->dc_alg, body, 1, hbody)) != 0)
+		return (err);
+	pl_set_str(&parts[2], hbody);
+	return (digest_h(d, c->dc_alg, parts, 3, ha2));
+}
+
+int
+digest_response(struct digest *d, const struct digest_cred *c,
+    const uint8_t *ha1, const struct pl *method, const struct pl *body,
+    char out[2 * DIGEST_HASHMAX + 1])
+{
+	char hha1[2 * DIGEST_HASHMAX + 1], ha2[2 * DIGEST_HASHMAX + 1];
+	char nc[9];
+	struct pl parts[6];
+	int err;
+
+	digest_hex(ha1, digest_algs[c->dc_alg].len, hha1);
+	if ((err = digest_ha2(d, c, method, body, ha2)) != 0)
+		return (err);
+	pl_set_str(&parts[0], hha1);
+	parts[1] = digest_pl(&c->dc_nonce);
+	if (c->dc_qop == DIGEST_QOP_NONE) {
+		pl_set_str(&parts[2], ha2);
+		return (digest_h(d, c->dc_alg, parts, 3, out));
+	}
+	(void)re_snprintf(nc, sizeof(nc), "%08x", c->dc_nc);
+	pl_set_str(&parts[2], nc);
+	parts[3] = digest_pl(&c->dc_cnonce);
+	pl_set_str(&parts[4], c->dc_qop == DIGEST_QOP_AUTH ? "auth" :
+							      "auth-int");
+	pl_set_str(&parts[5], ha2);
+	return (digest_h(d, c->dc_alg, parts, 6, out));
+}
+
+bool
+digest_check(struct digest *d, const struct digest_cred *c,
+    const uint8_t *ha1, const struct pl *method, const struct pl *body)
+{
+	char want[2 * DIGEST_HASHMAX + 1], got[2 * DIGEST_HASHMAX + 1];
+	size_t i, n = 2 * digest_algs[c->dc_alg].len;
+
+	if (digest_response(d, c, ha1, method, body, want) != 0)
+		return (false);
+	/* Compare the client's hex lowercased, in constant time. */
+	memset(got, 0, sizeof(got));
+	for (i = 0; i < c->dc_response.ds_l && i < n; i++)
+		got[i] = (char)tolower((unsigned char)c->dc_response.ds_p[i]);
+	return ((CRYPTO_memcmp(want, got, n) == 0) &
+	    (c->dc_response.ds_l == n));
+}

@@ -1,0 +1,168 @@
+/*
+ * The nonce-count ring; see replay.h.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+
+#include "auth/nonce.h"
+#include "auth/replay.h"
+
+#define REPLAY_LOCKS 256
+
+struct slot {
+	uint64_t s_key;   /* instance << 32 | counter of the owning nonce */
+	uint32_t s_maxnc; /* highest nc used, 0 when none */
+	uint32_t s_req;   /* request that used s_maxnc */
+	uint64_t s_bits;  /* bit i: nc s_maxnc - 1 - i was used */
+	uint32_t s_time;  /* when s_maxnc was used */
+};
+
+struct replay {
+	uint32_t r_instance;
+	atomic_uint r_counter;
+	pthread_mutex_t r_locks[REPLAY_LOCKS];
+	struct slot *r_slots;
+};
+
+int
+replay_alloc(struct replay **rp)
+{
+	struct replay *r;
+	unsigned i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (ENOMEM);
+	r->r_slots = calloc(REPLAY_SLOTS, sizeof(*r->r_slots));
+	if (r->r_slots == NULL ||
+	    RAND_bytes((unsigned char *)&r->r_instance,
+		sizeof(r->r_instance)) != 1) {
+		free(r->r_slots);
+		free(r);
+		return (ENOMEM);
+	}
+	for (i = 0; i < REPLAY_LOCKS; i++)
+		(void)pthread_mutex_init(&r->r_locks[i], NULL);
+	atomic_init(&r->r_counter, 0);
+	*rp = r;
+	return (0);
+}
+
+void
+replay_free(struct replay *r)
+{
+	unsigned i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < REPLAY_LOCKS; i++)
+		(void)pthread_mutex_destroy(&r->r_locks[i]);
+	free(r->r_slots);
+	free(r);
+}
+
+uint32_t
+replay_instance(const struct replay *r)
+{
+	return (r->r_instance);
+}
+
+static uint64_t
+replay_key(uint32_t instance, uint32_t counter)
+{
+	return ((uint64_t)instance << 32 | counter);
+}
+
+uint32_t
+replay_issue(struct replay *r)
+{
+	uint32_t c = atomic_fetch_add_explicit(&r->r_counter, 1,
+	    memory_order_relaxed);
+	uint32_t i = c % REPLAY_SLOTS;
+	struct slot *s = &r->r_slots[i];
+	pthread_mutex_t *l = &r->r_locks[i % REPLAY_LOCKS];
+
+	(void)pthread_mutex_lock(l);
+	s->s_key = replay_key(r->r_instance, c);
+	s->s_maxnc = 0;
+	s->s_bits = 0;
+	(void)pthread_mutex_unlock(l);
+	return (c);
+}
+
+/* The slot of a nonce of another instance: spread by a hash. */
+static uint32_t
+replay_foreign_slot(const struct nonce *n)
+{
+	uint64_t h = replay_key(n->n_instance, n->n_counter);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return ((uint32_t)(h % REPLAY_SLOTS));
+}
+
+/* Mark nc used in s; false when it was. */
+static bool
+replay_mark(struct slot *s, uint32_t nc)
+{
+	uint32_t d;
+
+	if (nc > s->s_maxnc) {
+		d = nc - s->s_maxnc;
+		s->s_bits = d >= 64 ? 0 : (s->s_bits << d);
+		if (s->s_maxnc != 0 && d <= 64)
+			s->s_bits |= 1ULL << (d - 1);
+		s->s_maxnc = nc;
+		return (true);
+	}
+	d = s->s_maxnc - nc; /* >= 0: nc == maxnc is d 0, used */
+	if (d == 0 || d > 64 || (s->s_bits & (1ULL << (d - 1))))
+		return (false);
+	s->s_bits |= 1ULL << (d - 1);
+	return (true);
+}
+
+static enum replay_result
+replay_use_slot(struct slot *s, uint64_t key, bool own, uint32_t nc,
+    uint32_t req, uint32_t now)
+{
+	if (s->s_key != key) {
+		if (own)
+			return (REPLAY_GONE);
+		s->s_key = key;
+		s->s_maxnc = 0;
+		s->s_bits = 0;
+	}
+	if (nc == s->s_maxnc && nc != 0 && req == s->s_req &&
+	    now - s->s_time <= REPLAY_RETRANS_SECS)
+		return (REPLAY_RETRANS);
+	if (!replay_mark(s, nc))
+		return (REPLAY_USED);
+	if (nc == s->s_maxnc) {
+		s->s_req = req;
+		s->s_time = now;
+	}
+	return (REPLAY_OK);
+}
+
+enum replay_result
+replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint32_t req,
+    uint32_t now)
+{
+	bool own = n->n_instance == r->r_instance;
+	uint32_t i = own ? n->n_counter % REPLAY_SLOTS : replay_foreign_slot(n);
+	pthread_mutex_t *l = &r->r_locks[i % REPLAY_LOCKS];
+	enum replay_result res;
+
+	if (nc == 0)
+		return (REPLAY_USED);
+	(void)pthread_mutex_lock(l);
+	res = replay_use_slot(&r->r_slots[i],
+	    replay_key(n->n_instance, n->n_counter), own, nc, req, now);
+	(void)pthread_mutex_unlock(l);
+	return (res);
+}

@@ -1,0 +1,54 @@
+/*
+ * Replay memory for nonce-counts (SPEC 4.4), fixed in size at start and
+ * shared by every worker (striped locks).  Each nonce owns one slot, named
+ * by its counter (auth/nonce.h): the slot remembers the highest nc used
+ * with it, a bitmap of the 64 below, and the request that last used it, so
+ * a UDP retransmission of that very request is let through again.
+ * Without qop, a nonce is used with nc 1 once: single use.
+ *
+ * The trade-off: slots are reused round-robin, REPLAY_SLOTS apart.  A
+ * nonce whose slot was taken by a newer one is answered as stale (the
+ * client re-authenticates with a fresh nonce, one round trip) rather than
+ * forgotten, so a replay is never accepted because memory ran out.  With
+ * 262144 slots and nonce_ttl 300, that happens only above ~870 challenges
+ * a second sustained for the whole ttl, which challenge_limit bounds per
+ * source.
+ *
+ * A nonce of another instance sharing the secret (other n_instance) claims
+ * its slot (hashed) on first use here; each instance then refuses replays
+ * of what it has seen.
+ */
+#ifndef SW_AUTH_REPLAY_H
+#define SW_AUTH_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nonce;
+
+#define REPLAY_SLOTS  (1u << 18)
+#define REPLAY_RETRANS_SECS 32
+
+enum replay_result {
+	REPLAY_OK,      /* first use of this nc: accept */
+	REPLAY_RETRANS, /* the same request again within 32 s: accept */
+	REPLAY_USED,    /* nc already used with this nonce: refuse */
+	REPLAY_GONE,    /* the slot now belongs to a newer nonce: stale */
+};
+
+struct replay;
+
+int replay_alloc(struct replay **rp);
+void replay_free(struct replay *r);
+/* This process's instance id (random per start). */
+uint32_t replay_instance(const struct replay *r);
+/* The counter for a new nonce; claims its slot. */
+uint32_t replay_issue(struct replay *r);
+/*
+ * Record a use of nonce n with nc (1 when there is no qop) by the request
+ * identified by req (a hash of Call-ID, CSeq and top Via branch) at now.
+ */
+enum replay_result replay_use(struct replay *r, const struct nonce *n,
+    uint32_t nc, uint32_t req, uint32_t now);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * SIP URI comparison; see sipuri.h.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include <re.h>
+
+#include "core/sipuri.h"
+
+struct sipuri {
+	struct pl u_scheme;
+	struct pl u_userinfo;
+	struct pl u_host;
+	struct pl u_port;
+	struct pl u_params; /* from the first ';', without it */
+	struct pl u_headers;
+};
+
+static const char *const uri_special[] = { "user", "ttl", "method", "maddr",
+	"transport" };
+
+static int
+uri_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* The next byte of pl at *i, with %XX unescaped. */
+static int
+uri_byte(const struct pl *pl, size_t *i)
+{
+	int h, l;
+
+	if (pl->p[*i] == '%' && *i + 2 < pl->l &&
+	    (h = uri_hexval(pl->p[*i + 1])) >= 0 &&
+	    (l = uri_hexval(pl->p[*i + 2])) >= 0) {
+		*i += 3;
+		return (h << 4 | l);
+	}
+	return ((unsigned char)pl->p[(*i)++]);
+}
+
+/* Equal after unescaping, optionally ignoring case. */
+static bool
+uri_eq(const struct pl *a, const struct pl *b, bool icase)
+{
+	size_t i = 0, j = 0;
+	int x, y;
+
+	while (i < a->l && j < b->l) {
+		x = uri_byte(a, &i);
+		y = uri_byte(b, &j);
+		if (icase) {
+			x = tolower(x);
+			y = tolower(y);
+		}
+		if (x != y)
+			return (false);
+	}
+	return (i == a->l && j == b->l);
+}
+
+static void
+uri_cut(struct pl *in, char c, struct pl *before)
+{
+	const char *p = memchr(in->p, c, in->l);
+
+	before->p = in->p;
+	before->l = p ? (size_t)(p - in->p) : in->l;
+	in->p += p ? before->l + 1 : in->l;
+	in->l -= p ? before->l + 1 : in->l;
+}
+
+static bool
+uri_split(const struct pl *s, struct sipuri *u)
+{
+	struct pl rest = *s, hostport;
+	const char *at;
+
+	memset(u, 0, sizeof(*u));
+	uri_cut(&rest, ':', &u->u_scheme);
+	if (u->u_scheme.l == s->l || (pl_strcasecmp(&u->u_scheme, "sip") != 0 &&
+					 pl_strcasecmp(&u->u_scheme, "sips") != 0))
+		return (false);
+	at = memchr(rest.p, '@', rest.l);
+	if (at != NULL) {
+		u->u_userinfo.p = rest.p;
+		u->u_userinfo.l = (size_t)(at - rest.p);
+		rest.l -= u->u_userinfo.l + 1;
+		rest.p = at + 1;
+	}
+	uri_cut(&rest, '?', &hostport);
+	u->u_headers = rest;
+	rest = hostport;
+	uri_cut(&rest, ';', &hostport);
+	u->u_params = rest;
+	if (hostport.l > 0 && hostport.p[0] == '[') {
+		rest = hostport;
+		uri_cut(&rest, ']', &u->u_host);
+		if (rest.l > 0 && rest.p[0] == ':') {
+			u->u_port.p = rest.p + 1;
+			u->u_port.l = rest.l - 1;
+		}
+		return (true);
+	}
+	rest = hostport;
+	uri_cut(&rest, ':', &u->u_host);
+	u->u_port = rest;
+	return (true);
+}
+
+/* The value of parameter name in params ("a=b;c"); false if absent. */
+static bool
+uri_param(const struct pl *params, const char *name, struct pl *val)
+{
+	struct pl rest = *params, one, n;
+
+	while (rest.l > 0) {
+		uri_cut(&rest, ';', &one);
+		uri_cut(&one, '=', &n);
+		if (pl_strcasecmp(&n, name) == 0) {
+			*val = one;
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Every parameter of a that b also has must be equal. */
+static bool
+uri_params_common(const struct pl *a, const struct pl *b)
+{
+	struct pl rest = *a, one, n, va, vb;
+	char name[64];
+
+	while (rest.l > 0) {
+		uri_cut(&rest, ';', &one);
+		uri_cut(&one, '=', &n);
+		if (pl_strcpy(&n, name, sizeof(name)) != 0)
+			return (false);
+		va = one;
+		if (uri_param(b, name, &vb) && !uri_eq(&va, &vb, true))
+			return (false);
+	}
+	return (true);
+}
+
+static bool
+uri_params_eq(const struct pl *a, const struct pl *b)
+{
+	struct pl va, vb;
+	size_t i;
+	bool ha, hb;
+
+	for (i = 0; i < sizeof(uri_special) / sizeof(uri_special[0]); i++) {
+		ha = uri_param(a, uri_special[i], &va);
+		hb = uri_param(b, uri_special[i], &vb);
+		if (ha != hb || (ha && !uri_eq(&va, &vb, true)))
+			return (false);
+	}
+	return (uri_params_common(a, b));
+}
+
+bool
+sipuri_equal(const struct pl *a, const struct pl *b)
+{
+	struct sipuri ua, ub;
+
+	if (!uri_split(a, &ua) || !uri_split(b, &ub))
+		return (pl_cmp(a, b) == 0);
+	return (pl_casecmp(&ua.u_scheme, &ub.u_scheme) == 0 &&
+	    uri_eq(&ua.u_userinfo, &ub.u_userinfo, false) &&
+	    uri_eq(&ua.u_host, &ub.u_host, true) &&
+	    pl_cmp(&ua.u_port, &ub.u_port) == 0 &&
+	    uri_params_eq(&ua.u_params, &ub.u_params) &&
+	    uri_eq(&ua.u_headers, &ub.u_headers, false));
+}

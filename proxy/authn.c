@@ -1,0 +1,321 @@
+/*
+ * The authentication stage; see authn.h.  Unknown users and wrong
+ * passwords take the same path and the same time: a digest is computed
+ * and compared in both cases (against a random HA1 for an unknown user).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include <re.h>
+
+#include "auth/digest.h"
+#include "auth/nonce.h"
+#include "auth/replay.h"
+#include "auth/users.h"
+#include "core/addr.h"
+#include "core/config.h"
+#include "core/obuf.h"
+#include "core/sipuri.h"
+#include "proxy/authn.h"
+#include "proxy/pkt.h"
+#include "proxy/snapshot.h"
+
+_Static_assert((int)CFG_ALG_MD5 == (int)DIGEST_MD5 &&
+	(int)CFG_ALG_SHA256 == (int)DIGEST_SHA256 &&
+	(int)CFG_ALG_SHA512_256 == (int)DIGEST_SHA512_256 &&
+	(int)USER_MD5 == (int)DIGEST_MD5 &&
+	(int)USER_SHA256 == (int)DIGEST_SHA256 &&
+	(int)USER_SHA512_256 == (int)DIGEST_SHA512_256,
+    "algorithm enums must agree");
+
+static const struct {
+	const char *name;
+	bool bans;
+} authn_reasons[AUTHN_NREASONS] = {
+	{ "none", false },
+#define X(e, s, b) { s, b },
+	AUTHN_REASONS(X)
+#undef X
+};
+
+const char *
+authn_reason_name(enum authn_reason r)
+{
+	return ((size_t)r < AUTHN_NREASONS ? authn_reasons[r].name : "?");
+}
+
+bool
+authn_reason_bans(enum authn_reason r)
+{
+	return ((size_t)r < AUTHN_NREASONS && authn_reasons[r].bans);
+}
+
+int
+authn_init(struct authn *an, struct mac *m, struct replay *r)
+{
+	memset(an, 0, sizeof(*an));
+	an->an_mac = m;
+	an->an_replay = r;
+	if (RAND_bytes(an->an_dummy, sizeof(an->an_dummy)) != 1)
+		return (EIO);
+	return (digest_alloc(&an->an_digest));
+}
+
+void
+authn_fini(struct authn *an)
+{
+	digest_free(an->an_digest);
+	an->an_digest = NULL;
+}
+
+static bool
+authn_is_register(const struct pkt *p)
+{
+	return (pkt_method_is(&p->p_method, "REGISTER"));
+}
+
+/*
+ * Our realm's credentials in p: parsed into c, their header lines noted
+ * for removal.  AUTHN_NONE when there are none at all.
+ */
+static enum authn_reason
+authn_find(const struct snapshot *sn, const struct pkt *p,
+    struct digest_cred *c, struct authn_result *res, bool *found)
+{
+	enum pkt_hid id = authn_is_register(p) ? HDR_AUTHORIZATION :
+						   HDR_PROXY_AUTHORIZATION;
+	enum authn_reason why = AUTHN_NONE;
+	struct digest_cred tmp;
+	size_t i;
+
+	*found = false;
+	for (i = 0; i < p->p_nhdrs; i++) {
+		const struct pkt_hdr *h = &p->p_hdrs[i];
+
+		if (h->h_id != id)
+			continue;
+		if (digest_parse(&h->h_val, &tmp) != 0) {
+			why = AUTHN_BAD_HEADER;
+			continue;
+		}
+		if (strcmp(tmp.dc_realm.ds_p, sn->sn_cfg->c_realm) != 0) {
+			if (why == AUTHN_NONE)
+				why = AUTHN_WRONG_REALM;
+			continue;
+		}
+		if (res->ar_nstrip < AUTHN_MAXSTRIP) {
+			res->ar_strip[res->ar_nstrip].p = p->p_buf + h->h_off;
+			res->ar_strip[res->ar_nstrip++].l = h->h_len;
+		}
+		if (!*found) {
+			*c = tmp;
+			*found = true;
+		}
+	}
+	return (why);
+}
+
+static bool
+authn_alg_offered(const struct cfg *cfg, enum digest_alg alg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->c_nalgs; i++)
+		if ((int)cfg->c_algs[i] == (int)alg)
+			return (true);
+	return (false);
+}
+
+/* A hash of what identifies the request, for the retransmission rule. */
+static uint32_t
+authn_req_hash(const struct pkt *p)
+{
+	const struct pl *parts[] = { &p->p_callid, &p->p_via[0].v_branch };
+	uint32_t h = 2166136261u ^ p->p_cseq;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < parts[k]->l; i++) {
+			h ^= (uint8_t)parts[k]->p[i];
+			h *= 16777619u;
+		}
+		h ^= '|';
+	}
+	return (h);
+}
+
+/* Does the user part of uri equal name, %XX unescaped? */
+static bool
+authn_user_is(const struct pl *uri, const struct digest_str *name)
+{
+	struct pl user, host, params;
+	uint16_t port;
+	size_t i = 0, n = 0;
+	char c;
+
+	if (pkt_uri_hostport(uri, &user, &host, &port, &params) != 0)
+		return (false);
+	while (i < user.l) {
+		c = user.p[i++];
+		if (c == '%' && i + 1 < user.l && isxdigit((unsigned char)user.p[i]) &&
+		    isxdigit((unsigned char)user.p[i + 1])) {
+			c = (char)(ch_hex(user.p[i]) << 4 | ch_hex(user.p[i + 1]));
+			i += 2;
+		}
+		if (n >= name->ds_l || name->ds_p[n++] != c)
+			return (false);
+	}
+	return (n == name->ds_l);
+}
+
+static bool
+authn_identity(const struct cfg *cfg, const struct pkt *p,
+    const struct digest_str *user)
+{
+	bool reg = authn_is_register(p);
+
+	switch (cfg->c_idcheck) {
+	case CFG_ID_OFF:
+		return (true);
+	case CFG_ID_REGISTER:
+		return (!reg || authn_user_is(&p->p_to.n_uri, user));
+	default:
+		if (reg && !authn_user_is(&p->p_to.n_uri, user))
+			return (false);
+		return (authn_user_is(&p->p_from.n_uri, user));
+	}
+}
+
+/* The digest response, checked for a known or an unknown user alike. */
+static enum authn_reason
+authn_response(struct authn *an, const struct snapshot *sn,
+    const struct pkt *p, const struct digest_cred *c)
+{
+	const struct user *u;
+	const uint8_t *ha1 = an->an_dummy;
+	struct pl body = { p->p_buf + p->p_body, p->p_bodylen };
+	bool known;
+
+	u = users_lookup(sn->sn_users, c->dc_username.ds_p,
+	    c->dc_username.ds_l);
+	known = u != NULL && u->u_has[c->dc_alg];
+	if (known)
+		ha1 = u->u_ha1[c->dc_alg];
+	if (!digest_check(an->an_digest, c, ha1, &p->p_method, &body) ||
+	    !known)
+		return (known ? AUTHN_BAD_RESPONSE : AUTHN_UNKNOWN_USER);
+	return (AUTHN_NONE);
+}
+
+/* The replay check, once the response is known to be right. */
+static enum authn_reason
+authn_replay(struct authn *an, const struct pkt *p,
+    const struct digest_cred *c, const struct nonce *n, uint32_t now,
+    bool *stale)
+{
+	uint32_t nc = c->dc_qop == DIGEST_QOP_NONE ? 1 : c->dc_nc;
+
+	switch (replay_use(an->an_replay, n, nc, authn_req_hash(p), now)) {
+	case REPLAY_USED:
+		return (AUTHN_REPLAY);
+	case REPLAY_GONE:
+		*stale = true;
+		return (AUTHN_STALE_NONCE);
+	default:
+		return (AUTHN_NONE);
+	}
+}
+
+/* Credentials found: nonce, response, replay, identity, in that order. */
+static enum authn_reason
+authn_verify(struct authn *an, const struct snapshot *sn,
+    const struct pkt *p, const struct sa *src, uint32_t now,
+    const struct digest_cred *c, bool *stale)
+{
+	const struct cfg *cfg = sn->sn_cfg;
+	struct pl text = { c->dc_nonce.ds_p, c->dc_nonce.ds_l };
+	struct pl uri = { c->dc_uri.ds_p, c->dc_uri.ds_l };
+	enum nonce_result nr;
+	enum authn_reason r;
+	struct nonce n;
+
+	nr = nonce_check(an->an_mac, sn->sn_secrets, &text, src, cfg->c_realm,
+	    now, cfg->c_nonce_ttl, &n);
+	if (nr == NONCE_BAD || n.n_alg != (uint8_t)c->dc_alg ||
+	    !authn_alg_offered(cfg, c->dc_alg))
+		return (AUTHN_BAD_NONCE);
+	if (!sipuri_equal(&uri, &p->p_ruri))
+		return (AUTHN_BAD_HEADER);
+	if ((r = authn_response(an, sn, p, c)) != AUTHN_NONE)
+		return (r);
+	if (nr == NONCE_STALE) {
+		*stale = true;
+		return (AUTHN_STALE_NONCE);
+	}
+	if ((r = authn_replay(an, p, c, &n, now, stale)) != AUTHN_NONE)
+		return (r);
+	if (!authn_identity(cfg, p, &c->dc_username))
+		return (AUTHN_IDENTITY);
+	return (AUTHN_NONE);
+}
+
+void
+authn_request(struct authn *an, const struct snapshot *sn,
+    const struct pkt *p, const struct sa *src, uint32_t now,
+    struct authn_result *res)
+{
+	struct digest_cred c;
+	bool found;
+
+	memset(res, 0, sizeof(*res));
+	res->ar_verdict = AUTHN_CHALLENGE;
+	res->ar_reason = authn_find(sn, p, &c, res, &found);
+	if (!found)
+		return;
+	res->ar_user = c.dc_username;
+	res->ar_reason = authn_verify(an, sn, p, src, now, &c, &res->ar_stale);
+	if (res->ar_reason == AUTHN_NONE)
+		res->ar_verdict = AUTHN_PASS;
+	else if (res->ar_reason == AUTHN_IDENTITY)
+		res->ar_verdict = AUTHN_FORBIDDEN;
+}
+
+int
+authn_challenge(struct authn *an, const struct snapshot *sn,
+    const struct pkt *p, const struct sa *src, uint32_t now, bool stale,
+    struct obuf *ob)
+{
+	const struct cfg *cfg = sn->sn_cfg;
+	char text[NONCE_STRLEN + 1];
+	struct nonce n;
+	size_t i;
+	int err;
+
+	for (i = 0; i < cfg->c_nalgs; i++) {
+		memset(&n, 0, sizeof(n));
+		n.n_time = now;
+		n.n_instance = replay_instance(an->an_replay);
+		n.n_counter = replay_issue(an->an_replay);
+		n.n_alg = (uint8_t)cfg->c_algs[i];
+		err = nonce_make(an->an_mac, sn->sn_secrets, &n, src,
+		    cfg->c_realm, text);
+		if (err != 0)
+			return (err);
+		obuf_puts(ob, authn_is_register(p) ? "WWW-Authenticate" :
+						       "Proxy-Authenticate");
+		obuf_puts(ob, ": Digest realm=\"");
+		obuf_puts(ob, cfg->c_realm);
+		obuf_puts(ob, "\", nonce=\"");
+		obuf_puts(ob, text);
+		obuf_puts(ob, "\", algorithm=");
+		obuf_puts(ob, digest_alg_name((enum digest_alg)cfg->c_algs[i]));
+		obuf_puts(ob, ", qop=\"auth\"");
+		if (stale)
+			obuf_puts(ob, ", stale=true");
+		obuf_puts(ob, "\r\n");
+	}
+	return (ob->ob_full ? ENOSPC : 0);
+}

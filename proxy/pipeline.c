@@ -43,6 +43,8 @@ struct pipe_req {
 	struct action *pr_act;
 };
 
+static void pipe_relay_flow(struct pipe_req *pr, struct flow *relay);
+
 const char *
 pipeline_drop_name(enum drop_reason r)
 {
@@ -86,35 +88,54 @@ pipe_method(const struct pl *m)
 }
 
 /*
- * Log a drop, at most DROP_LOG_PER_SEC lines a second per reason and
- * worker; the next line written says how many were left out.
+ * May a rate-limited line be written now?  At most DROP_LOG_PER_SEC a
+ * second per kind and worker; what is left out is counted.
  */
-static void
-pipe_drop(struct pctx *pc, const struct pipe_in *in, struct action *act,
-    enum drop_reason r, const char *why)
+static bool
+pipe_log_ok(struct pipe_droplog *dl, uint64_t now_ms)
 {
-	struct pipe_droplog *dl = &pc->pc_droplog[r];
-	uint64_t sec = in->pi_now_ms / 1000;
+	uint64_t sec = now_ms / 1000;
 
-	act->a_kind = ACT_DROP;
-	act->a_drop = r;
-	if (r == DROP_NONE)
-		return;
-	atomic_fetch_add_explicit(&pc->pc_stats.ps_dropped[r], 1,
-	    memory_order_relaxed);
 	if (dl->dl_sec != sec) {
 		dl->dl_sec = sec;
 		dl->dl_lines = 0;
 	}
 	if (dl->dl_lines >= DROP_LOG_PER_SEC || !log_enabled(LOGL_INFO)) {
 		dl->dl_suppressed++;
-		return;
+		return (false);
 	}
 	dl->dl_lines++;
-	log_event(LOGL_INFO, "drop", &in->pi_src.f_addr,
-	    "reason=%s why=%s suppressed=%llu", drop_names[r], why,
-	    (unsigned long long)dl->dl_suppressed);
+	return (true);
+}
+
+/* The count of lines left out since the last one written; resets it. */
+static unsigned long long
+pipe_log_taken(struct pipe_droplog *dl)
+{
+	unsigned long long n = dl->dl_suppressed;
+
 	dl->dl_suppressed = 0;
+	return (n);
+}
+
+/*
+ * Drop, and log it (rate limited: the next line written says how many
+ * were left out).
+ */
+static void
+pipe_drop(struct pctx *pc, const struct pipe_in *in, struct action *act,
+    enum drop_reason r, const char *why)
+{
+	act->a_kind = ACT_DROP;
+	act->a_drop = r;
+	if (r == DROP_NONE)
+		return;
+	atomic_fetch_add_explicit(&pc->pc_stats.ps_dropped[r], 1,
+	    memory_order_relaxed);
+	if (pipe_log_ok(&pc->pc_droplog[r], in->pi_now_ms))
+		log_event(LOGL_INFO, "drop", &in->pi_src.f_addr,
+		    "reason=%s why=%s suppressed=%llu", drop_names[r], why,
+		    pipe_log_taken(&pc->pc_droplog[r]));
 }
 
 static void
@@ -134,16 +155,11 @@ pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
     const char *why)
 {
 	const struct pkt *p = pr->pr_p;
-	struct flow dst = pr->pr_in->pi_src;
+	struct flow dst;
 	struct obuf ob;
 	char totag[17];
-	uint16_t port;
 
-	/* RFC 3261 18.2.2 and RFC 3581: the source address; its port only
-	 * when rport was asked for, else the sent-by port. */
-	port = p->p_via[0].v_port ? p->p_via[0].v_port : 5060;
-	if (!p->p_via[0].v_rport && pr->pr_in->pi_src.f_tp == TP_UDP)
-		sa_set_port(&dst.f_addr, port);
+	pipe_relay_flow(pr, &dst);
 	fwd_totag(p, totag);
 	obuf_init(&ob, pr->pr_pc->pc_out, sizeof(pr->pr_pc->pc_out));
 	if (!fwd_reply(&ob, p, &pr->pr_in->pi_src.f_addr, code, reason, totag,
@@ -154,8 +170,11 @@ pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
 	}
 	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats.ps_replies, 1,
 	    memory_order_relaxed);
-	log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
-	    "code=%u method=%r why=%s", (unsigned)code, &p->p_method, why);
+	if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_in->pi_now_ms))
+		log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
+		    "code=%u method=%r why=%s suppressed=%llu",
+		    (unsigned)code, &p->p_method, why,
+		    pipe_log_taken(&pr->pr_pc->pc_replylog));
 	pipe_send(pr->pr_pc, pr->pr_act, &ob, &dst);
 }
 
@@ -283,6 +302,21 @@ pipe_our_routes(struct pipe_req *pr, struct flow *f, int *tok)
 	return (n);
 }
 
+/*
+ * Where the responses to the request go, as the Via below ours will say
+ * once received/rport are added (RFC 3261 18.2.2, RFC 3581): the source
+ * address, and its port only when rport was asked for.
+ */
+static void
+pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
+{
+	const struct pkt_via *v = &pr->pr_p->p_via[0];
+
+	*relay = pr->pr_in->pi_src;
+	if (!v->v_rport && relay->f_tp == TP_UDP)
+		sa_set_port(&relay->f_addr, v->v_port ? v->v_port : 5060);
+}
+
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */
 static void
 pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
@@ -292,6 +326,7 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	size_t inl = pr->pr_in->pi_src.f_lsock, outl = dst->f_lsock;
 	char via[SNAP_HOSTLEN + BRANCH_STRLEN + 32];
 	char rr[2][URI_MAX], pathuri[URI_MAX];
+	struct flow relay;
 	struct fwd_req fr;
 	struct obuf ob;
 
@@ -300,7 +335,8 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	fr.fr_src = &pr->pr_in->pi_src.f_addr;
 	fr.fr_nroute = nroute;
 	fr.fr_via = via;
-	if (!pipe_via(pr, outl, &pr->pr_in->pi_src, via, sizeof(via)))
+	pipe_relay_flow(pr, &relay);
+	if (!pipe_via(pr, outl, &relay, via, sizeof(via)))
 		goto toobig;
 	if (pipe_dialog_creating(p)) {
 		if (!pipe_rr_uri(pr, outl, client, rr[0], sizeof(rr[0])))

@@ -73,6 +73,7 @@ struct pctx {
 	struct mac *pc_mac;
 	struct pipe_stats pc_stats;
 	struct pipe_droplog pc_droplog[DROP_NREASONS];
+	struct pipe_droplog pc_replylog; /* 400, 482, 483, 502 replies */
 	char pc_out[PKT_MAXLEN + 4096];
 	struct pkt pc_pkt;
 };

@@ -166,7 +166,10 @@ server_signals(struct server *srv)
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		ev = evsignal_new(srv->sv_base, sigs[i], server_signal_cb, srv);
-		if (ev == NULL || event_add(ev, NULL) != 0)
+		if (ev == NULL)
+			return (ENOMEM);
+		srv->sv_sigev[i] = ev;
+		if (event_add(ev, NULL) != 0)
 			return (ENOMEM);
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -253,6 +256,11 @@ server_stop(struct server *srv)
 	srv->sv_fds = NULL;
 	snapshot_unref(srv->sv_snap);
 	srv->sv_snap = NULL;
+	for (i = 0; i < sizeof(srv->sv_sigev) / sizeof(srv->sv_sigev[0]); i++) {
+		if (srv->sv_sigev[i] != NULL)
+			event_free(srv->sv_sigev[i]);
+		srv->sv_sigev[i] = NULL;
+	}
 	if (srv->sv_base != NULL)
 		event_base_free(srv->sv_base);
 	srv->sv_base = NULL;
@@ -280,7 +288,8 @@ int
 server_reload(struct server *srv)
 {
 	struct server_msgs sm = { .sm_level = LOGL_WARN };
-	const struct cfg *c, *old = srv->sv_snap->sn_cfg;
+	const struct snapshot *old = srv->sv_snap;
+	const struct cfg *c;
 	struct snapshot *sn;
 	char kept[64];
 

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+struct event;
 struct event_base;
 struct snapshot;
 struct worker;
@@ -20,6 +21,7 @@ struct server {
 	struct snapshot *sv_snap;     /* current; workers take references */
 	atomic_uint_fast64_t sv_gen;  /* bumped when sv_snap changes */
 	struct event_base *sv_base;   /* main thread: signals */
+	struct event *sv_sigev[3];    /* HUP, TERM, INT */
 	struct worker **sv_workers;
 	unsigned sv_nworkers;
 	int *sv_fds;                  /* sv_nworkers * listeners sockets */

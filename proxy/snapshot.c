@@ -194,8 +194,34 @@ snap_inherit(struct cfg *c, const struct cfg *old, char *kept, size_t size)
 	}
 }
 
+/*
+ * The secrets: from secret_file, else random; a reload without a
+ * secret_file keeps the random secret of the running snapshot, so that
+ * nothing signed before the reload (branches, tokens, nonces) goes bad.
+ */
+static int
+snap_secrets(const struct cfg *cfg, const struct snapshot *old,
+    struct secrets **sp, snap_msg_h *errh, void *arg)
+{
+	if (cfg->c_secret_file != NULL)
+		return (secrets_load(cfg->c_secret_file, sp, errh, arg) != 0 ?
+			EINVAL :
+			0);
+	if (old != NULL && old->sn_cfg->c_secret_file == NULL) {
+		if ((*sp = malloc(sizeof(**sp))) == NULL)
+			return (ENOMEM);
+		memcpy(*sp, old->sn_secrets, sizeof(**sp));
+		return (0);
+	}
+	if (secrets_random(sp) != 0) {
+		errh("cannot make a random secret", arg);
+		return (EIO);
+	}
+	return (0);
+}
+
 int
-snapshot_load(const char *path, const struct cfg *old, char *kept,
+snapshot_load(const char *path, const struct snapshot *old, char *kept,
     size_t keptsize, struct snapshot **snp, snap_msg_h *errh,
     snap_msg_h *warnh, void *arg)
 {
@@ -207,15 +233,10 @@ snapshot_load(const char *path, const struct cfg *old, char *kept,
 	if ((err = cfg_load(path, &cfg, errh, arg)) != 0)
 		return (err);
 	if (old != NULL)
-		snap_inherit(cfg, old, kept, keptsize);
+		snap_inherit(cfg, old->sn_cfg, kept, keptsize);
 	err = users_load(cfg->c_users, cfg->c_realm, &users, errh, warnh, arg);
-	if (cfg->c_secret_file != NULL) {
-		if (secrets_load(cfg->c_secret_file, &secrets, errh, arg) != 0)
-			err = EINVAL;
-	} else if (secrets_random(&secrets) != 0) {
-		errh("cannot make a random secret", arg);
-		err = EIO;
-	}
+	if (snap_secrets(cfg, old, &secrets, errh, arg) != 0)
+		err = EINVAL;
 	if (err != 0) {
 		cfg_free(cfg);
 		users_free(users);

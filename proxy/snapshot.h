@@ -43,12 +43,13 @@ struct snapshot {
 /*
  * Load the config at path and every file it names.  Problems are passed
  * to errh as "FILE:LINE: message"; warnings (e.g. skipped users) to warnh.
- * On a reload, old is the running config: the keys that need a new socket
- * or thread (listen, upstream, workers, metrics) keep old's values, and
- * the names of those that the file changed are written, comma separated,
- * to kept (empty when none).
+ * On a reload, old is the running snapshot: the keys that need a new
+ * socket or thread (listen, upstream, workers, metrics) keep old's values,
+ * and the names of those that the file changed are written, comma
+ * separated, to kept (empty when none); without a secret_file, old's
+ * random secret is kept.
  */
-int snapshot_load(const char *path, const struct cfg *old, char *kept,
+int snapshot_load(const char *path, const struct snapshot *old, char *kept,
     size_t keptsize, struct snapshot **snp,
     void (*errh)(const char *msg, void *arg),
     void (*warnh)(const char *msg, void *arg), void *arg);

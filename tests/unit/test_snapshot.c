@@ -9,6 +9,7 @@
 
 #include <re.h>
 
+#include "auth/secrets.h"
 #include "core/addr.h"
 #include "proxy/snapshot.h"
 #include "tests/common/fixture.h"
@@ -29,8 +30,8 @@ collect(const char *msg, void *arg)
 
 /* Load cfg text from a fresh folder; returns 0 or the error. */
 static int
-load(const char *text, const struct cfg *old, char *kept, size_t keptsize,
-    struct snapshot **sn)
+load(const char *text, const struct snapshot *old, char *kept,
+    size_t keptsize, struct snapshot **sn)
 {
 	char path[256];
 	FILE *f;
@@ -139,7 +140,7 @@ START_TEST(test_snapshot_reload_keeps_socket_keys)
 			      "upstream udp:127.0.0.1:5081\n"
 			      "workers 3\nmetrics 127.0.0.1:9100\n"
 			      "nonce_ttl 60\n" BASE,
-			     a->sn_cfg, kept, sizeof(kept), &b),
+			     a, kept, sizeof(kept), &b),
 	    0);
 	ck_assert_str_eq(kept, "listen,upstream,workers,metrics");
 	ck_assert_uint_eq(sa_port(&b->sn_l[0].sl_addr), 5060);
@@ -152,9 +153,11 @@ START_TEST(test_snapshot_reload_keeps_socket_keys)
 	ck_assert_int_eq(load("listen udp:127.0.0.1:5060\n"
 			      "upstream udp:127.0.0.1:5080\n"
 			      "workers 2\n" BASE,
-			     a->sn_cfg, kept, sizeof(kept), &b),
+			     a, kept, sizeof(kept), &b),
 	    0);
 	ck_assert_str_eq(kept, "");
+	/* No secret_file: the random secret survives the reload. */
+	ck_assert_mem_eq(b->sn_secrets, a->sn_secrets, sizeof(*a->sn_secrets));
 	snapshot_unref(b);
 	snapshot_unref(a);
 }

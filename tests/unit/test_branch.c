@@ -1,0 +1,893 @@
+/*
+ * proxy/branch.c: Via branches and flow tokens.  Round trips, the
+ * transaction identity behind a branch (RFC 3261 16.11 and RFC 2543
+ * requests), tampering with every character, other relays, rotation of
+ * secrets, and hand-made tokens that carry a valid MAC but fields that
+ * must be refused (built from the byte layouts in branch.h).
+ *
+ * Secret sets are loaded through secrets_load() from files written into
+ * a fresh mkdtemp() folder: A, then B+A (rotation: B signs, A verifies),
+ * then B alone (A removed).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <re.h>
+
+#include "auth/mac.h"
+#include "auth/secrets.h"
+#include "core/addr.h"
+#include "core/b64url.h"
+#include "proxy/branch.h"
+#include "proxy/pkt.h"
+#include "tests.h"
+
+#define SECRET_A                                                               \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define SECRET_B                                                               \
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+#define BRANCH_TAGLEN 10
+#define FLOW_TAGLEN   10
+
+static const char b64url_abc[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+enum { SET_A, SET_BA, SET_B, NSETS };
+
+static char tdir[64];
+static struct secrets *sets[NSETS];
+static struct mac *macs[NSETS];
+
+/* Write text to tdir/name (mode 0600) and load it as a secret set. */
+static struct secrets *
+load_set(const char *name, const char *text)
+{
+	struct secrets *s = NULL;
+	char path[128];
+	FILE *f;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(secrets_load(path, &s, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(unlink(path), 0);
+	return (s);
+}
+
+static void
+setup(void)
+{
+	static const char *const text[NSETS] = {
+		SECRET_A "\n",
+		SECRET_B "\n" SECRET_A "\n",
+		SECRET_B "\n",
+	};
+	static const char *const name[NSETS] = { "a", "ba", "b" };
+	int i;
+
+	(void)strcpy(tdir, "/tmp/sw_branch.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	for (i = 0; i < NSETS; i++) {
+		sets[i] = load_set(name[i], text[i]);
+		ck_assert_int_eq(mac_alloc(&macs[i]), 0);
+		ck_assert_int_eq(mac_bind(macs[i], sets[i], (uint64_t)i + 1),
+		    0);
+	}
+	ck_assert_uint_eq(sets[SET_BA]->ss_n, 2);
+	/* The ids differ, so "A is gone" really means unknown. */
+	ck_assert_uint_ne(sets[SET_A]->ss_v[0].s_id, sets[SET_B]->ss_v[0].s_id);
+	ck_assert_uint_eq(sets[SET_BA]->ss_v[1].s_id,
+	    sets[SET_A]->ss_v[0].s_id);
+}
+
+static void
+teardown(void)
+{
+	int i;
+
+	for (i = 0; i < NSETS; i++) {
+		mac_free(macs[i]);
+		secrets_free(sets[i]);
+		macs[i] = NULL;
+		sets[i] = NULL;
+	}
+	(void)rmdir(tdir);
+}
+
+/* ---------------------------------------------------------------------
+ * Requests and relays
+ */
+
+struct req {
+	const char *r_method;
+	const char *r_ruri;
+	const char *r_via; /* top Via value */
+	const char *r_fromtag;
+	const char *r_totag; /* NULL: none */
+	const char *r_callid;
+	unsigned r_cseq;
+	const char *r_extra; /* more header lines, or "" */
+};
+
+#define VIA_3261 "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776asdhds;rport"
+#define VIA_2543 "SIP/2.0/UDP 192.0.2.1:5062"
+
+static const struct req inv3261 = { "INVITE", "sip:bob@example.com", VIA_3261,
+	"1928", NULL, "a84b4c76e66710", 314159, "" };
+static const struct req inv2543 = { "INVITE", "sip:bob@example.com", VIA_2543,
+	"1928", NULL, "a84b4c76e66710", 314159, "" };
+
+static char msgbuf[1024];
+static struct pkt pkt;
+
+/* Scan request r (valid until the next call). */
+static const struct pkt *
+scan_req(const struct req *r)
+{
+	int n;
+
+	n = snprintf(msgbuf, sizeof(msgbuf),
+	    "%s %s SIP/2.0\r\n"
+	    "Via: %s\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:alice@example.com>;tag=%s\r\n"
+	    "To: <sip:bob@example.com>%s%s\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: %u %s\r\n"
+	    "%s"
+	    "Content-Length: 0\r\n\r\n",
+	    r->r_method, r->r_ruri, r->r_via, r->r_fromtag,
+	    r->r_totag ? ";tag=" : "", r->r_totag ? r->r_totag : "",
+	    r->r_callid, r->r_cseq, r->r_method, r->r_extra);
+	ck_assert_int_lt(n, (int)sizeof(msgbuf));
+	ck_assert_int_eq(pkt_scan(&pkt, msgbuf, (size_t)n), PKT_OK);
+	return (&pkt);
+}
+
+static struct flow
+flow_make(enum transport tp, uint8_t lsock, const char *addr, uint16_t port)
+{
+	struct flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.f_tp = (uint8_t)tp;
+	f.f_lsock = lsock;
+	ck_assert_int_eq(sa_set_str(&f.f_addr, addr, port), 0);
+	return (f);
+}
+
+static struct flow
+relay4(void)
+{
+	return (flow_make(TP_UDP, 0, "198.51.100.7", 40000));
+}
+
+/* The branch for request r with secret set set and relay. */
+static void
+branch_of(int set, const struct req *r, const struct flow *relay,
+    char out[BRANCH_STRLEN + 1])
+{
+	const struct pkt *p = scan_req(r);
+
+	memset(out, 0, BRANCH_STRLEN + 1);
+	ck_assert_int_eq(branch_make(macs[set], sets[set], p, relay, out), 0);
+	ck_assert_uint_eq(strlen(out), BRANCH_STRLEN);
+}
+
+/* branch_check of a NUL-terminated branch against relay (a copy). */
+static bool
+check_branch(int set, const char *b, const struct flow *relay)
+{
+	struct flow f = *relay;
+	struct pl pl;
+
+	pl_set_str(&pl, b);
+	f.f_lsock = 0xee;
+	return (branch_check(macs[set], sets[set], &pl, &f));
+}
+
+/* ---------------------------------------------------------------------
+ * Branches
+ */
+
+static const struct {
+	const char *addr;
+	uint16_t port;
+	enum transport tp;
+} relays[] = {
+	{ "198.51.100.7", 40000, TP_UDP },
+	{ "198.51.100.7", 5060, TP_TCP },
+	{ "10.0.0.1", 1, TP_TLS },
+	{ "2001:db8::7", 40001, TP_UDP },
+	{ "2001:db8::7", 65535, TP_TLS },
+	{ "::ffff:192.0.2.1", 5060, TP_TCP },
+};
+
+/* Every relay and every listener index round-trips. */
+START_TEST(test_branch_roundtrip)
+{
+	char b[BRANCH_STRLEN + 1];
+	struct flow relay, f;
+	struct pl pl;
+	unsigned l;
+
+	for (l = 0; l < 256; l += (l < 16 ? 1 : 17)) {
+		relay = flow_make(relays[_i].tp, (uint8_t)l, relays[_i].addr,
+		    relays[_i].port);
+		branch_of(SET_A, &inv3261, &relay, b);
+		ck_assert_mem_eq(b, BRANCH_PREFIX, BRANCH_PREFIXLEN);
+		ck_assert_uint_eq(strspn(b + BRANCH_PREFIXLEN, b64url_abc),
+		    BRANCH_STRLEN - BRANCH_PREFIXLEN);
+		f = relay;
+		f.f_lsock = (uint8_t)(l ^ 0x5a);
+		pl_set_str(&pl, b);
+		ck_assert(branch_check(macs[SET_A], sets[SET_A], &pl, &f));
+		ck_assert_uint_eq(f.f_lsock, l);
+		ck_assert(branch_is_ours(&pl));
+	}
+}
+END_TEST
+
+/* The same request twice (a retransmission): the same branch. */
+START_TEST(test_branch_retransmission)
+{
+	char a[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+
+	branch_of(SET_A, &inv3261, &relay, a);
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert_str_eq(a, b);
+	branch_of(SET_A, &inv2543, &relay, a);
+	branch_of(SET_A, &inv2543, &relay, b);
+	ck_assert_str_eq(a, b);
+}
+END_TEST
+
+/* The CANCEL and the non-2xx ACK of an INVITE: its branch (3261). */
+START_TEST(test_branch_cancel_ack_3261)
+{
+	char inv[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	struct req r = inv3261;
+
+	branch_of(SET_A, &r, &relay, inv);
+	r.r_method = "CANCEL";
+	branch_of(SET_A, &r, &relay, b);
+	ck_assert_str_eq(b, inv);
+	r.r_method = "ACK";
+	r.r_totag = "a6c85cf";
+	r.r_extra = "Contact: <sip:alice@192.0.2.1:5062>\r\n";
+	branch_of(SET_A, &r, &relay, b);
+	ck_assert_str_eq(b, inv);
+	/* Only branch and sent-by count: other Via parameters do not. */
+	r.r_via = "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776asdhds";
+	branch_of(SET_A, &r, &relay, b);
+	ck_assert_str_eq(b, inv);
+}
+END_TEST
+
+/* The same for RFC 2543 requests, without the magic cookie. */
+START_TEST(test_branch_cancel_ack_2543)
+{
+	static const char *const vias[] = { VIA_2543,
+		"SIP/2.0/UDP 192.0.2.1:5062;branch=776asdhds",
+		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK" };
+	char inv[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	struct req r;
+	size_t i;
+
+	for (i = 0; i < sizeof(vias) / sizeof(vias[0]); i++) {
+		r = inv2543;
+		r.r_via = vias[i];
+		branch_of(SET_A, &r, &relay, inv);
+		r.r_method = "CANCEL";
+		branch_of(SET_A, &r, &relay, b);
+		ck_assert_str_eq(b, inv);
+		r.r_method = "ACK";
+		r.r_totag = "a6c85cf";
+		branch_of(SET_A, &r, &relay, b);
+		ck_assert_str_eq(b, inv);
+	}
+}
+END_TEST
+
+/* Requests that are other transactions get other branches (3261). */
+START_TEST(test_branch_differs_3261)
+{
+	static const char *const vias[] = {
+		VIA_3261,
+		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776asdhdt;rport",
+		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776asdhd;rport",
+		"SIP/2.0/UDP 192.0.2.1:5063;branch=z9hG4bK776asdhds;rport",
+		"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK776asdhds;rport",
+		"SIP/2.0/UDP 192.0.2.2:5062;branch=z9hG4bK776asdhds;rport",
+		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776ASDHDS;rport",
+	};
+	char b[sizeof(vias) / sizeof(vias[0])][BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	struct req r = inv3261;
+	size_t i, j, n = sizeof(vias) / sizeof(vias[0]);
+
+	for (i = 0; i < n; i++) {
+		r.r_via = vias[i];
+		branch_of(SET_A, &r, &relay, b[i]);
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			ck_assert_str_ne(b[i], b[j]);
+}
+END_TEST
+
+/* In RFC 2543 requests, each of the identifying fields counts. */
+START_TEST(test_branch_differs_2543)
+{
+	struct req v[6];
+	char b[6][BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	size_t i, j;
+
+	for (i = 0; i < 6; i++)
+		v[i] = inv2543;
+	v[1].r_ruri = "sip:carol@example.com";
+	v[2].r_fromtag = "1929";
+	v[3].r_callid = "a84b4c76e66711";
+	v[4].r_cseq = 314160;
+	v[5].r_via = "SIP/2.0/UDP 192.0.2.1:5064";
+	for (i = 0; i < 6; i++)
+		branch_of(SET_A, &v[i], &relay, b[i]);
+	for (i = 0; i < 6; i++)
+		for (j = i + 1; j < 6; j++)
+			ck_assert_str_ne(b[i], b[j]);
+}
+END_TEST
+
+/* Each relay yields another branch for the same request. */
+START_TEST(test_branch_differs_by_relay)
+{
+	char a[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	struct flow r1 = relay4(), r2 = relay4();
+
+	r2.f_lsock = 1;
+	branch_of(SET_A, &inv3261, &r1, a);
+	branch_of(SET_A, &inv3261, &r2, b);
+	ck_assert_str_ne(a, b);
+	r2 = relay4();
+	sa_set_port(&r2.f_addr, 40001);
+	branch_of(SET_A, &inv3261, &r2, b);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
+/* Any character replaced by any other base64url character: refused. */
+START_TEST(test_branch_tamper_every_char)
+{
+	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	struct flow relay =
+	    flow_make(relays[_i].tp, 3, relays[_i].addr, relays[_i].port);
+	size_t pos, k;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	for (pos = 0; pos < BRANCH_STRLEN; pos++) {
+		for (k = 0; k < 64; k++) {
+			if (b64url_abc[k] == b[pos])
+				continue;
+			memcpy(t, b, sizeof(t));
+			t[pos] = b64url_abc[k];
+			ck_assert_msg(!check_branch(SET_A, t, &relay),
+			    "accepted %s (position %zu)", t, pos);
+		}
+	}
+}
+END_TEST
+
+/* A branch made for one relay does not verify for another. */
+START_TEST(test_branch_wrong_relay)
+{
+	char b[BRANCH_STRLEN + 1];
+	struct flow relay = relay4(), other;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	other = flow_make(TP_UDP, 0, "198.51.100.8", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_UDP, 0, "198.51.100.7", 40001);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_TCP, 0, "198.51.100.7", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_TLS, 0, "198.51.100.7", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_UDP, 0, "2001:db8::7", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+}
+END_TEST
+
+START_TEST(test_branch_wrong_relay_v6)
+{
+	char b[BRANCH_STRLEN + 1];
+	struct flow relay = flow_make(TP_UDP, 2, "2001:db8::7", 40000), other;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	other = flow_make(TP_UDP, 2, "2001:db8::8", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_UDP, 2, "2001:db8::7", 5060);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_TLS, 2, "2001:db8::7", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+}
+END_TEST
+
+/* Rotation: B+A verifies what A signed; B alone does not. */
+START_TEST(test_branch_rotation)
+{
+	char b[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	ck_assert(check_branch(SET_BA, b, &relay));
+	ck_assert(!check_branch(SET_B, b, &relay));
+	/* B+A signs with B: B verifies, A alone does not. */
+	branch_of(SET_BA, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_BA, b, &relay));
+	ck_assert(check_branch(SET_B, b, &relay));
+	ck_assert(!check_branch(SET_A, b, &relay));
+}
+END_TEST
+
+/*
+ * A branch re-signed by hand (branch.h: tag = HMAC(branch key, "r" +
+ * bytes 0..11 + transport + address + port)) after changing raw.
+ */
+static void
+resign_branch(int set, uint8_t raw[BRANCH_RAWLEN], const struct flow *relay,
+    char out[BRANCH_STRLEN + 1])
+{
+	struct mac_part parts[3];
+	uint8_t a[1 + 16 + 2];
+	size_t al;
+
+	a[0] = relay->f_tp;
+	if (sa_af(&relay->f_addr) == AF_INET) {
+		memcpy(a + 1, &relay->f_addr.u.in.sin_addr, 4);
+		al = 5;
+	} else {
+		memcpy(a + 1, &relay->f_addr.u.in6.sin6_addr, 16);
+		al = 17;
+	}
+	a[al] = (uint8_t)(sa_port(&relay->f_addr) >> 8);
+	a[al + 1] = (uint8_t)sa_port(&relay->f_addr);
+	parts[0] = (struct mac_part){ "r", 1 };
+	parts[1] = (struct mac_part){ raw, 12 };
+	parts[2] = (struct mac_part){ a, al + 2 };
+	ck_assert_int_eq(mac_sign(macs[set], 0, SECRET_BRANCH, parts, 3,
+			     raw + 12, BRANCH_TAGLEN),
+	    0);
+	memcpy(out, BRANCH_PREFIX, BRANCH_PREFIXLEN);
+	(void)b64url_encode(raw, BRANCH_RAWLEN, out + BRANCH_PREFIXLEN);
+}
+
+static void
+branch_raw(const char *b, uint8_t raw[BRANCH_RAWLEN])
+{
+	ck_assert_uint_eq(b64url_decode(b + BRANCH_PREFIXLEN,
+			      BRANCH_STRLEN - BRANCH_PREFIXLEN, raw,
+			      BRANCH_RAWLEN),
+	    BRANCH_RAWLEN);
+}
+
+/* The layout in branch.h is the one in use: a re-signed copy verifies. */
+START_TEST(test_branch_layout)
+{
+	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	struct flow relay = flow_make(TP_TCP, 7, "2001:db8::7", 5061);
+	uint8_t raw[BRANCH_RAWLEN];
+
+	branch_of(SET_BA, &inv3261, &relay, b);
+	branch_raw(b, raw);
+	ck_assert_uint_eq(raw[0], 1);
+	ck_assert_uint_eq(raw[1] << 8 | raw[2], sets[SET_BA]->ss_v[0].s_id);
+	ck_assert_uint_eq(raw[3], 7);
+	resign_branch(SET_BA, raw, &relay, t);
+	ck_assert_str_eq(t, b);
+	/* Another listener index, properly signed, is what check reports. */
+	raw[3] = 9;
+	resign_branch(SET_BA, raw, &relay, t);
+	relay.f_lsock = 0;
+	ck_assert(check_branch(SET_BA, t, &relay));
+}
+END_TEST
+
+/* A valid MAC with an id that names no secret, or another version. */
+START_TEST(test_branch_unknown_id_version)
+{
+	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	uint8_t raw[BRANCH_RAWLEN];
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	branch_raw(b, raw);
+	raw[1] ^= 0x80;
+	resign_branch(SET_A, raw, &relay, t);
+	ck_assert(!check_branch(SET_A, t, &relay));
+	branch_raw(b, raw);
+	raw[0] = 2;
+	resign_branch(SET_A, raw, &relay, t);
+	ck_assert(!check_branch(SET_A, t, &relay));
+	branch_raw(b, raw);
+	raw[0] = 0;
+	resign_branch(SET_A, raw, &relay, t);
+	ck_assert(!check_branch(SET_A, t, &relay));
+}
+END_TEST
+
+START_TEST(test_branch_wrong_length)
+{
+	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 8];
+	struct flow relay = relay4();
+	struct pl pl;
+	size_t n;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	for (n = 0; n < BRANCH_STRLEN; n++) {
+		memcpy(t, b, n);
+		t[n] = '\0';
+		ck_assert(!check_branch(SET_A, t, &relay));
+	}
+	for (n = 1; n < 5; n++) {
+		(void)snprintf(t, sizeof(t), "%s%.*s", b, (int)n, "AAAA");
+		ck_assert(!check_branch(SET_A, t, &relay));
+	}
+	/* Only the given length counts, not a NUL. */
+	pl.p = b;
+	pl.l = BRANCH_STRLEN - 1;
+	ck_assert(!branch_is_ours(&pl));
+}
+END_TEST
+
+START_TEST(test_branch_is_ours)
+{
+	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	struct flow relay = relay4();
+	struct pl pl;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	pl_set_str(&pl, b);
+	ck_assert(branch_is_ours(&pl));
+	/* Prefix and length only: no MAC is checked here. */
+	memcpy(t, b, sizeof(t));
+	t[BRANCH_STRLEN - 3] = t[BRANCH_STRLEN - 3] == 'A' ? 'B' : 'A';
+	pl_set_str(&pl, t);
+	ck_assert(branch_is_ours(&pl));
+	pl_set_str(&pl, "z9hG4bK776asdhds");
+	ck_assert(!branch_is_ours(&pl));
+	pl_set_str(&pl, "z9hG4bKsw");
+	ck_assert(!branch_is_ours(&pl));
+	pl_set_str(&pl,
+	    "z9hG4bKsW"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	ck_assert(!branch_is_ours(&pl));
+	pl_set_str(&pl,
+	    "Z9hG4bKsw"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	ck_assert(!branch_is_ours(&pl));
+	pl_set_str(&pl,
+	    "z9hG4bKsw"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	ck_assert(branch_is_ours(&pl));
+	pl_set_str(&pl, "");
+	ck_assert(!branch_is_ours(&pl));
+}
+END_TEST
+
+/* ---------------------------------------------------------------------
+ * Flow tokens
+ */
+
+static const struct {
+	enum transport tp;
+	const char *addr;
+	uint16_t port;
+	size_t len;
+} flows[] = {
+	{ TP_UDP, "192.0.2.1", 5060, 30 },
+	{ TP_TCP, "192.0.2.1", 49152, 30 },
+	{ TP_TLS, "255.255.255.255", 65535, 30 },
+	{ TP_UDP, "0.0.0.1", 1, 30 },
+	{ TP_UDP, "2001:db8::1", 5060, 46 },
+	{ TP_TCP, "2001:db8::1", 40000, 46 },
+	{ TP_TLS, "fe80::1:2:3:4", 5061, 46 },
+	/* libre's sa_set_str() stores a v4-mapped address as IPv4. */
+	{ TP_TCP, "::ffff:192.0.2.1", 5060, 30 },
+};
+
+static struct flow
+flow_case(int i, uint8_t lsock)
+{
+	return (flow_make(flows[i].tp, lsock, flows[i].addr, flows[i].port));
+}
+
+static size_t
+token_of(int set, const struct flow *f, char tok[FLOW_TOKEN_MAXLEN + 1])
+{
+	size_t n;
+
+	memset(tok, 0, FLOW_TOKEN_MAXLEN + 1);
+	n = flow_token_make(macs[set], sets[set], f, tok);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_eq(strlen(tok), n);
+	return (n);
+}
+
+static bool
+check_token(int set, const char *tok, size_t len, struct flow *f)
+{
+	struct pl pl = { tok, len };
+
+	memset(f, 0, sizeof(*f));
+	return (flow_token_check(macs[set], sets[set], &pl, f));
+}
+
+static void
+assert_flow_eq(const struct flow *a, const struct flow *b)
+{
+	ck_assert_uint_eq(a->f_tp, b->f_tp);
+	ck_assert_uint_eq(a->f_lsock, b->f_lsock);
+	ck_assert_int_eq(sa_af(&a->f_addr), sa_af(&b->f_addr));
+	ck_assert(sa_cmp(&a->f_addr, &b->f_addr, SA_ALL));
+}
+
+START_TEST(test_flow_roundtrip)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1];
+	struct flow f, g;
+	unsigned l;
+	size_t n;
+
+	for (l = 0; l < 256; l += (l < 8 ? 1 : 31)) {
+		f = flow_case(_i, (uint8_t)l);
+		n = token_of(SET_A, &f, tok);
+		ck_assert_uint_eq(n, flows[_i].len);
+		ck_assert_uint_le(n, FLOW_TOKEN_MAXLEN);
+		ck_assert_uint_eq(strspn(tok, b64url_abc), n);
+		ck_assert(check_token(SET_A, tok, n, &g));
+		assert_flow_eq(&g, &f);
+	}
+}
+END_TEST
+
+START_TEST(test_flow_deterministic)
+{
+	char a[FLOW_TOKEN_MAXLEN + 1], b[FLOW_TOKEN_MAXLEN + 1];
+	struct flow f = flow_case(_i, 1), g;
+
+	(void)token_of(SET_A, &f, a);
+	(void)token_of(SET_A, &f, b);
+	ck_assert_str_eq(a, b);
+	/* Each field is in the token. */
+	g = f;
+	g.f_lsock = 2;
+	(void)token_of(SET_A, &g, b);
+	ck_assert_str_ne(a, b);
+	g = f;
+	g.f_tp = (uint8_t)((f.f_tp + 1) % 3);
+	(void)token_of(SET_A, &g, b);
+	ck_assert_str_ne(a, b);
+	g = f;
+	sa_set_port(&g.f_addr, (uint16_t)(flows[_i].port ^ 1));
+	(void)token_of(SET_A, &g, b);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
+START_TEST(test_flow_tamper_every_char)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], t[FLOW_TOKEN_MAXLEN + 1];
+	struct flow f = flow_case(_i, 4), g;
+	size_t n, pos, k;
+
+	n = token_of(SET_A, &f, tok);
+	ck_assert(check_token(SET_A, tok, n, &g));
+	for (pos = 0; pos < n; pos++) {
+		for (k = 0; k < 64; k++) {
+			if (b64url_abc[k] == tok[pos])
+				continue;
+			memcpy(t, tok, sizeof(t));
+			t[pos] = b64url_abc[k];
+			ck_assert_msg(!check_token(SET_A, t, n, &g),
+			    "accepted %s (position %zu)", t, pos);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_flow_wrong_length)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], t[2 * FLOW_TOKEN_MAXLEN];
+	struct flow f = flow_case(_i, 0), g;
+	size_t n, len;
+
+	n = token_of(SET_A, &f, tok);
+	for (len = 0; len < n; len++)
+		ck_assert(!check_token(SET_A, tok, len, &g));
+	for (len = n + 1; len < sizeof(t); len++) {
+		memset(t, 'A', sizeof(t));
+		memcpy(t, tok, n);
+		ck_assert(!check_token(SET_A, t, len, &g));
+	}
+}
+END_TEST
+
+/* Made with A: B+A verifies (rotation), B alone does not. */
+START_TEST(test_flow_other_secret_set)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1];
+	struct flow f = flow_case(_i, 2), g;
+	size_t n;
+
+	n = token_of(SET_A, &f, tok);
+	ck_assert(check_token(SET_BA, tok, n, &g));
+	assert_flow_eq(&g, &f);
+	ck_assert(!check_token(SET_B, tok, n, &g));
+	n = token_of(SET_B, &f, tok);
+	ck_assert(!check_token(SET_A, tok, n, &g));
+	ck_assert(check_token(SET_BA, tok, n, &g));
+}
+END_TEST
+
+/* Decode tok into raw (body + tag); returns the body length. */
+static size_t
+token_raw(const char *tok, size_t len, uint8_t *raw)
+{
+	size_t n = b64url_decode(tok, len, raw, 64);
+
+	ck_assert_uint_gt(n, FLOW_TAGLEN);
+	return (n - FLOW_TAGLEN);
+}
+
+/* Re-sign a token body of n bytes with key use of set; returns its text. */
+static size_t
+resign_token(int set, enum secret_use use, uint8_t *raw, size_t n, char *out)
+{
+	struct mac_part part = { raw, n };
+
+	ck_assert_int_eq(mac_sign(macs[set], 0, use, &part, 1, raw + n,
+			     FLOW_TAGLEN),
+	    0);
+	return (b64url_encode(raw, n + FLOW_TAGLEN, out));
+}
+
+/* The layout in branch.h is the one in use. */
+START_TEST(test_flow_layout)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], t[FLOW_TOKEN_MAXLEN + 16];
+	struct flow f = flow_case(_i, 6);
+	uint8_t raw[64];
+	size_t n, len;
+
+	len = token_of(SET_BA, &f, tok);
+	n = token_raw(tok, len, raw);
+	ck_assert_uint_eq(raw[0], 1);
+	ck_assert_uint_eq(raw[1] << 8 | raw[2], sets[SET_BA]->ss_v[0].s_id);
+	ck_assert_uint_eq(raw[3], flows[_i].tp);
+	ck_assert_uint_eq(raw[4], 6);
+	ck_assert_uint_eq(raw[5], len == 30 ? 4 : 6);
+	ck_assert_uint_eq(n, len == 30 ? 12 : 24);
+	ck_assert_uint_eq(raw[n - 2] << 8 | raw[n - 1], flows[_i].port);
+	ck_assert_uint_eq(resign_token(SET_BA, SECRET_TOKEN, raw, n, t), len);
+	ck_assert_str_eq(t, tok);
+}
+END_TEST
+
+/*
+ * Bodies with a valid MAC that must still be refused: unknown secret id,
+ * version, transport, address family, family/length mismatch, port 0; and
+ * a MAC made with the branch key (keys are per purpose).
+ */
+START_TEST(test_flow_fails_closed)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], t[FLOW_TOKEN_MAXLEN + 16];
+	struct flow f = flow_case(_i, 0), g;
+	uint8_t raw[64];
+	size_t n, len, tl;
+
+	len = token_of(SET_A, &f, tok);
+	/* Control: an unchanged body re-signed verifies. */
+	n = token_raw(tok, len, raw);
+	tl = resign_token(SET_A, SECRET_TOKEN, raw, n, t);
+	ck_assert(check_token(SET_A, t, tl, &g));
+
+#define REFUSED(stmt)                                                          \
+	do {                                                                   \
+		n = token_raw(tok, len, raw);                                  \
+		stmt;                                                          \
+		tl = resign_token(SET_A, SECRET_TOKEN, raw, n, t);             \
+		ck_assert_msg(!check_token(SET_A, t, tl, &g),                  \
+		    "accepted after %s", #stmt);                               \
+	} while (0)
+
+	REFUSED(raw[1] ^= 0x01);
+	REFUSED(raw[0] = 2);
+	REFUSED(raw[0] = 0);
+	REFUSED(raw[3] = 3);
+	REFUSED(raw[3] = 0xff);
+	REFUSED(raw[5] = 5);
+	REFUSED(raw[5] = (uint8_t)(raw[5] == 4 ? 6 : 4));
+	REFUSED(raw[n - 2] = raw[n - 1] = 0);
+	REFUSED(n -= 1);
+	REFUSED(raw[n] = 0; n += 1);
+#undef REFUSED
+
+	/* The branch key does not make token MACs. */
+	n = token_raw(tok, len, raw);
+	tl = resign_token(SET_A, SECRET_BRANCH, raw, n, t);
+	ck_assert(!check_token(SET_A, t, tl, &g));
+	n = token_raw(tok, len, raw);
+	tl = resign_token(SET_A, SECRET_NONCE, raw, n, t);
+	ck_assert(!check_token(SET_A, t, tl, &g));
+}
+END_TEST
+
+/* Too long a token is refused before decoding. */
+START_TEST(test_flow_too_long)
+{
+	char t[FLOW_TOKEN_MAXLEN + 4];
+	struct flow g;
+
+	memset(t, 'A', sizeof(t));
+	ck_assert(!check_token(SET_A, t, FLOW_TOKEN_MAXLEN + 1, &g));
+	ck_assert(!check_token(SET_A, t, FLOW_TOKEN_MAXLEN + 3, &g));
+	ck_assert(!check_token(SET_A, t, FLOW_TOKEN_MAXLEN, &g));
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("branch");
+	int nrelays = (int)(sizeof(relays) / sizeof(relays[0]));
+	int nflows = (int)(sizeof(flows) / sizeof(flows[0]));
+	TCase *tc;
+
+	tc = tcase_create("branch");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_branch_roundtrip, 0, nrelays);
+	tcase_add_test(tc, test_branch_retransmission);
+	tcase_add_test(tc, test_branch_cancel_ack_3261);
+	tcase_add_test(tc, test_branch_cancel_ack_2543);
+	tcase_add_test(tc, test_branch_differs_3261);
+	tcase_add_test(tc, test_branch_differs_2543);
+	tcase_add_test(tc, test_branch_differs_by_relay);
+	tcase_add_loop_test(tc, test_branch_tamper_every_char, 0, nrelays);
+	tcase_add_test(tc, test_branch_wrong_relay);
+	tcase_add_test(tc, test_branch_wrong_relay_v6);
+	tcase_add_test(tc, test_branch_rotation);
+	tcase_add_test(tc, test_branch_layout);
+	tcase_add_test(tc, test_branch_unknown_id_version);
+	tcase_add_test(tc, test_branch_wrong_length);
+	tcase_add_test(tc, test_branch_is_ours);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("flow");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_flow_roundtrip, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_deterministic, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_tamper_every_char, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_wrong_length, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_other_secret_set, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_layout, 0, nflows);
+	tcase_add_loop_test(tc, test_flow_fails_closed, 0, nflows);
+	tcase_add_test(tc, test_flow_too_long);
+	suite_add_tcase(s, tc);
+	return (s);
+}

@@ -181,6 +181,7 @@ digest_store(struct digest_cred *c, enum dparam dp,
 			return (ENOTSUP);
 		return (0);
 	case DP_NC:
+		memcpy(c->dc_nc_text, val->ds_p, val->ds_l < 8 ? val->ds_l : 8);
 		return (digest_nc(val, &c->dc_nc));
 	case DP_USERHASH:
 		return (strcasecmp(val->ds_p, "false") == 0 ? 0 : ENOTSUP);
@@ -247,9 +248,11 @@ digest_parse(const struct pl *val, struct digest_cred *c)
 	memset(c, 0, sizeof(*c));
 	c->dc_alg = DIGEST_MD5;
 	digest_skip_lws(val, &i);
-	if (val->l - i < 7 || strncasecmp(val->p + i, "Digest", 6) != 0)
+	if (val->l - i < 6 || strncasecmp(val->p + i, "Digest", 6) != 0)
 		return (ENOTSUP);
 	i += 6;
+	if (i == val->l)
+		return (EBADMSG); /* the scheme and no parameters */
 	if (val->p[i] != ' ' && val->p[i] != '\t' && val->p[i] != '\r' &&
 	    val->p[i] != '\n')
 		return (ENOTSUP);
@@ -371,7 +374,12 @@ digest_response(struct digest *d, const struct digest_cred *c,
 		pl_set_str(&parts[2], ha2);
 		return (digest_h(d, c->dc_alg, parts, 3, out));
 	}
-	(void)re_snprintf(nc, sizeof(nc), "%08x", c->dc_nc);
+	/* The nc as the client sent it (its case), if it still says dc_nc. */
+	if (c->dc_nc_text[0] != '\0' &&
+	    strtoul(c->dc_nc_text, NULL, 16) == c->dc_nc)
+		memcpy(nc, c->dc_nc_text, sizeof(nc));
+	else
+		(void)re_snprintf(nc, sizeof(nc), "%08x", c->dc_nc);
 	pl_set_str(&parts[2], nc);
 	parts[3] = digest_pl(&c->dc_cnonce);
 	pl_set_str(&parts[4], c->dc_qop == DIGEST_QOP_AUTH ? "auth" :

@@ -50,6 +50,7 @@ struct digest_cred {
 	bool dc_alg_given;
 	enum digest_qop dc_qop;
 	uint32_t dc_nc; /* 0 without qop */
+	char dc_nc_text[9]; /* as sent: the response is computed over it */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <openssl/rand.h>
@@ -15,6 +16,9 @@
 
 struct slot {
 	uint64_t s_key;   /* instance << 32 | counter of the owning nonce */
+	uint32_t s_ntime; /* issue time of the owner, when foreign */
+	uint32_t s_floor; /* newest issue time of a foreign nonce evicted */
+	bool s_foreign;   /* the owner is another instance's nonce */
 	uint32_t s_maxnc; /* highest nc used, 0 when none */
 	uint32_t s_req;   /* request that used s_maxnc */
 	uint64_t s_bits;  /* bit i: nc s_maxnc - 1 - i was used */
@@ -76,6 +80,18 @@ replay_key(uint32_t instance, uint32_t counter)
 	return ((uint64_t)instance << 32 | counter);
 }
 
+/*
+ * The slot's owner is being replaced.  A foreign nonce cannot be told
+ * apart from one never seen once it is gone, so its issue time raises the
+ * slot's floor: a foreign nonce no newer than that is answered as stale.
+ */
+static void
+replay_evict(struct slot *s)
+{
+	if (s->s_foreign && s->s_ntime > s->s_floor)
+		s->s_floor = s->s_ntime;
+}
+
 uint32_t
 replay_issue(struct replay *r)
 {
@@ -86,7 +102,9 @@ replay_issue(struct replay *r)
 	pthread_mutex_t *l = &r->r_locks[i % REPLAY_LOCKS];
 
 	(void)pthread_mutex_lock(l);
+	replay_evict(s);
 	s->s_key = replay_key(r->r_instance, c);
+	s->s_foreign = false;
 	s->s_maxnc = 0;
 	s->s_bits = 0;
 	(void)pthread_mutex_unlock(l);
@@ -127,13 +145,16 @@ replay_mark(struct slot *s, uint32_t nc)
 }
 
 static enum replay_result
-replay_use_slot(struct slot *s, uint64_t key, bool own, uint32_t nc,
-    uint32_t req, uint32_t now)
+replay_use_slot(struct slot *s, const struct nonce *n, uint64_t key, bool own,
+    uint32_t nc, uint32_t req, uint32_t now)
 {
-	if (s->s_key != key) {
-		if (own)
+	if (s->s_key != key || (!own && !s->s_foreign)) {
+		if (own || n->n_time <= s->s_floor)
 			return (REPLAY_GONE);
+		replay_evict(s);
 		s->s_key = key;
+		s->s_foreign = true;
+		s->s_ntime = n->n_time;
 		s->s_maxnc = 0;
 		s->s_bits = 0;
 	}
@@ -161,7 +182,7 @@ replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint32_t req,
 	if (nc == 0)
 		return (REPLAY_USED);
 	(void)pthread_mutex_lock(l);
-	res = replay_use_slot(&r->r_slots[i],
+	res = replay_use_slot(&r->r_slots[i], n,
 	    replay_key(n->n_instance, n->n_counter), own, nc, req, now);
 	(void)pthread_mutex_unlock(l);
 	return (res);

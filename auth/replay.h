@@ -16,7 +16,10 @@
  *
  * A nonce of another instance sharing the secret (other n_instance) claims
  * its slot (hashed) on first use here; each instance then refuses replays
- * of what it has seen.
+ * of what it has seen.  Once such a nonce loses its slot it cannot be told
+ * from one never seen, so the slot remembers the newest issue time of the
+ * foreign nonces it lost, and a foreign nonce no newer than that is
+ * answered as stale: never accepted twice.
  */
 #ifndef SW_AUTH_REPLAY_H
 #define SW_AUTH_REPLAY_H

@@ -115,16 +115,16 @@ uri_split(const struct pl *s, struct sipuri *u)
 	return (true);
 }
 
-/* The value of parameter name in params ("a=b;c"); false if absent. */
+/* The value of the first parameter called name in params ("a=b;c"). */
 static bool
-uri_param(const struct pl *params, const char *name, struct pl *val)
+uri_param(const struct pl *params, const struct pl *name, struct pl *val)
 {
 	struct pl rest = *params, one, n;
 
 	while (rest.l > 0) {
 		uri_cut(&rest, ';', &one);
 		uri_cut(&one, '=', &n);
-		if (pl_strcasecmp(&n, name) == 0) {
+		if (pl_casecmp(&n, name) == 0) {
 			*val = one;
 			return (true);
 		}
@@ -132,20 +132,21 @@ uri_param(const struct pl *params, const char *name, struct pl *val)
 	return (false);
 }
 
-/* Every parameter of a that b also has must be equal. */
+/*
+ * Every parameter that both have must be equal: the first of each name in
+ * a against the first of that name in b.
+ */
 static bool
 uri_params_common(const struct pl *a, const struct pl *b)
 {
-	struct pl rest = *a, one, n, va, vb;
-	char name[64];
+	struct pl rest = *a, one, n, first, vb;
 
 	while (rest.l > 0) {
 		uri_cut(&rest, ';', &one);
 		uri_cut(&one, '=', &n);
-		if (pl_strcpy(&n, name, sizeof(name)) != 0)
-			return (false);
-		va = one;
-		if (uri_param(b, name, &vb) && !uri_eq(&va, &vb, true))
+		if (!uri_param(a, &n, &first) || first.p != one.p)
+			continue; /* a repeated name: the first one counts */
+		if (uri_param(b, &n, &vb) && !uri_eq(&one, &vb, true))
 			return (false);
 	}
 	return (true);
@@ -159,12 +160,32 @@ uri_params_eq(const struct pl *a, const struct pl *b)
 	bool ha, hb;
 
 	for (i = 0; i < sizeof(uri_special) / sizeof(uri_special[0]); i++) {
-		ha = uri_param(a, uri_special[i], &va);
-		hb = uri_param(b, uri_special[i], &vb);
+		struct pl name;
+
+		pl_set_str(&name, uri_special[i]);
+		ha = uri_param(a, &name, &va);
+		hb = uri_param(b, &name, &vb);
 		if (ha != hb || (ha && !uri_eq(&va, &vb, true)))
 			return (false);
 	}
 	return (uri_params_common(a, b));
+}
+
+/* Both absent, or the same number (05060 is 5060). */
+static bool
+uri_port_eq(const struct pl *a, const struct pl *b)
+{
+	size_t i;
+
+	if (a->l == 0 || b->l == 0)
+		return (a->l == b->l);
+	for (i = 0; i < a->l; i++)
+		if (!isdigit((unsigned char)a->p[i]))
+			return (pl_cmp(a, b) == 0);
+	for (i = 0; i < b->l; i++)
+		if (!isdigit((unsigned char)b->p[i]))
+			return (false);
+	return (pl_u32(a) == pl_u32(b) && a->l <= 10 && b->l <= 10);
 }
 
 bool
@@ -177,7 +198,7 @@ sipuri_equal(const struct pl *a, const struct pl *b)
 	return (pl_casecmp(&ua.u_scheme, &ub.u_scheme) == 0 &&
 	    uri_eq(&ua.u_userinfo, &ub.u_userinfo, false) &&
 	    uri_eq(&ua.u_host, &ub.u_host, true) &&
-	    pl_cmp(&ua.u_port, &ub.u_port) == 0 &&
+	    uri_port_eq(&ua.u_port, &ub.u_port) &&
 	    uri_params_eq(&ua.u_params, &ub.u_params) &&
 	    uri_eq(&ua.u_headers, &ub.u_headers, false));
 }

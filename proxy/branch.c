@@ -171,6 +171,8 @@ flow_token_make(struct mac *m, const struct secrets *s, const struct flow *f,
 	struct mac_part part;
 	size_t n;
 
+	if (sa_port(&f->f_addr) == 0)
+		return (0);
 	n = flow_raw(s, 0, f, raw);
 	part = (struct mac_part){ raw, n };
 	if (mac_sign(m, 0, SECRET_TOKEN, &part, 1, raw + n, TAGLEN) != 0)
@@ -224,8 +226,14 @@ flow_token_check(struct mac *m, const struct secrets *s,
 		if (mac_sign(m, (size_t)idx, SECRET_TOKEN, &part, 1, tag,
 			TAGLEN) != 0)
 			return (false);
-		if (CRYPTO_memcmp(tag, raw + n, TAGLEN) == 0)
-			return (flow_fill(raw, n, f));
+		if (CRYPTO_memcmp(tag, raw + n, TAGLEN) == 0) {
+			struct flow got;
+
+			if (!flow_fill(raw, n, &got))
+				return (false);
+			*f = got;
+			return (true);
+		}
 	}
 	return (false);
 }
@@ -237,13 +245,18 @@ static int
 dialog_tag(struct mac *m, size_t idx, const uint8_t *head,
     const struct pl *flowtok, const struct pl *callid, uint8_t *tag)
 {
-	struct mac_part parts[4];
+	struct mac_part parts[5];
+	uint8_t len[2];
 
+	/* The flow token's length keeps the two fields apart. */
+	len[0] = (uint8_t)(flowtok->l >> 8);
+	len[1] = (uint8_t)flowtok->l;
 	parts[0] = (struct mac_part){ "d", 1 };
 	parts[1] = (struct mac_part){ head, 3 };
-	parts[2] = (struct mac_part){ flowtok->p, flowtok->l };
-	parts[3] = (struct mac_part){ callid->p, callid->l };
-	return (mac_sign(m, idx, SECRET_TOKEN, parts, 4, tag, DIALOG_TAGLEN));
+	parts[2] = (struct mac_part){ len, 2 };
+	parts[3] = (struct mac_part){ flowtok->p, flowtok->l };
+	parts[4] = (struct mac_part){ callid->p, callid->l };
+	return (mac_sign(m, idx, SECRET_TOKEN, parts, 5, tag, DIALOG_TAGLEN));
 }
 
 int

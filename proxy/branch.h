@@ -17,7 +17,7 @@
  *          INVITE get the same branch
  *   12..21 MAC: HMAC(branch key, "r" + bytes 0..11 + transport + relay
  *          address + port): the response is relayed only to that address
- * 37 characters in all.
+ * 39 characters in all (BRANCH_STRLEN).
  *
  * Flow token, base64url of:
  *   0      version, 1
@@ -33,7 +33,8 @@
  * (SPEC 4.4): base64url of 15 bytes, 20 characters:
  *   0      version, 1
  *   1..2   secret id
- *   3..14  HMAC(token key, "d" + the flow token of the same URI + the
+ *   3..14  HMAC(token key, "d" + bytes 0..2 + the length of the flow
+ *          token of the same URI (2 bytes) + that flow token + the
  *          Call-ID), first 12 bytes
  * It does not expire (dialogs last hours); it stops verifying when its
  * secret is removed from secret_file.

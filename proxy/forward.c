@@ -49,24 +49,13 @@ fwd_after(const struct pl *val, const struct pl *elem)
 static void
 fwd_via_params(struct obuf *ob, const struct pl *params)
 {
-	size_t i = 0, j;
-	struct pl one, name;
+	struct pl name, val, whole;
+	size_t pos = 0;
 
-	while (i < params->l) {
-		j = i + 1;
-		while (j < params->l && params->p[j] != ';')
-			j++;
-		one.p = params->p + i;
-		one.l = j - i;
-		name.p = one.p + 1;
-		name.l = 0;
-		while (name.l < one.l - 1 && name.p[name.l] != '=' &&
-		    name.p[name.l] != ' ')
-			name.l++;
+	while (pkt_param_next(params, &pos, &name, &val, &whole)) {
 		if (pl_strcasecmp(&name, "received") != 0 &&
 		    pl_strcasecmp(&name, "rport") != 0)
-			obuf_putpl(ob, &one);
-		i = j;
+			obuf_putpl(ob, &whole);
 	}
 }
 
@@ -79,8 +68,11 @@ fwd_via_top(struct obuf *ob, const struct pkt_via *v, const struct sa *src)
 
 	head.p = v->v_elem.p;
 	head.l = (size_t)(v->v_params.p - v->v_elem.p);
+	/* White space before the parameters, a folded line included. */
 	while (head.l > 0 && (head.p[head.l - 1] == ' ' ||
-				 head.p[head.l - 1] == '\t'))
+				 head.p[head.l - 1] == '\t' ||
+				 head.p[head.l - 1] == '\r' ||
+				 head.p[head.l - 1] == '\n'))
 		head.l--;
 	obuf_putpl(ob, &head);
 	fwd_via_params(ob, &v->v_params);
@@ -195,7 +187,7 @@ fwd_request(struct obuf *ob, const struct fwd_req *fr)
 			fwd_via_line(ob, p, fr->fr_src);
 		} else if (h->h_id == HDR_MAX_FORWARDS) {
 			obuf_puts(ob, "Max-Forwards: ");
-			obuf_putu(ob, p->p_maxfwd - 1);
+			obuf_putu(ob, p->p_maxfwd > 0 ? p->p_maxfwd - 1 : 0);
 			obuf_puts(ob, CRLF);
 		} else if (h->h_id == HDR_ROUTE) {
 			fwd_copy_skip(ob, p, h, &nroute);

@@ -383,7 +383,7 @@ pkt_skip_lws(const struct pl *pl, size_t *i)
 
 /* Scan ";name[=value]" starting at *i (which points at ';'). */
 static int
-pkt_param_next(const struct pl *pl, size_t *i, struct pl *name,
+pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name,
     struct pl *val)
 {
 	size_t j = *i + 1;
@@ -426,13 +426,27 @@ pkt_param_next(const struct pl *pl, size_t *i, struct pl *name,
 }
 
 bool
+pkt_param_next(const struct pl *params, size_t *pos, struct pl *name,
+    struct pl *val, struct pl *whole)
+{
+	size_t start = *pos;
+
+	if (*pos >= params->l || params->p[*pos] != ';' ||
+	    pkt_param_scan(params, pos, name, val) != 0)
+		return (false);
+	whole->p = params->p + start;
+	whole->l = *pos - start;
+	return (true);
+}
+
+bool
 pkt_param(const struct pl *params, const char *name, struct pl *val)
 {
 	struct pl n, v;
 	size_t i = 0;
 
 	while (i < params->l && params->p[i] == ';') {
-		if (pkt_param_next(params, &i, &n, &v) != 0)
+		if (pkt_param_scan(params, &i, &n, &v) != 0)
 			return (false);
 		if (pl_strcasecmp(&n, name) == 0) {
 			if (val != NULL)
@@ -454,7 +468,7 @@ pkt_params_check(const struct pl *params)
 	while (i < params->l) {
 		if (params->p[i] != ';')
 			return (EBADMSG);
-		if ((err = pkt_param_next(params, &i, &n, &v)) != 0)
+		if ((err = pkt_param_scan(params, &i, &n, &v)) != 0)
 			return (err);
 	}
 	return (0);
@@ -605,7 +619,8 @@ pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
 	n->n_params.l = val->l - i;
 	if (n->n_uri.l == 0 || pkt_params_check(&n->n_params) != 0)
 		return (EBADMSG);
-	(void)pkt_param(&n->n_params, "tag", &n->n_tag);
+	if (pkt_param(&n->n_params, "tag", &n->n_tag) && n->n_tag.l == 0)
+		return (EBADMSG); /* ";tag" without a value */
 	return (0);
 }
 

@@ -130,6 +130,13 @@ int pkt_via_parse(struct pkt_via *v, const struct pl *elem);
 bool pkt_list_next(const struct pl *val, size_t *pos, struct pl *elem);
 /* Parse a name-addr or addr-spec. */
 int pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val);
+/*
+ * The next parameter of a list (";a=b;c") from *pos (which is at a ';'):
+ * its name, its value (empty when none), and the whole of it from the
+ * ';' up to the next one.  false at the end or on a syntax error.
+ */
+bool pkt_param_next(const struct pl *params, size_t *pos, struct pl *name,
+    struct pl *val, struct pl *whole);
 /* The value of ;name[=value] in a parameter list (";a=b;c"). */
 bool pkt_param(const struct pl *params, const char *name, struct pl *val);
 /* Host and port of a sip: / sips: URI; port 0 when none. */

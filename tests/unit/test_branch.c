@@ -666,6 +666,18 @@ START_TEST(test_flow_roundtrip)
 }
 END_TEST
 
+START_TEST(test_flow_port_zero_not_signed)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1];
+	struct flow f = flow_case(0, 1);
+
+	/* A token flow_token_check could never accept is not made. */
+	sa_set_port(&f.f_addr, 0);
+	ck_assert_uint_eq(flow_token_make(macs[SET_A], sets[SET_A], &f, tok),
+	    0);
+}
+END_TEST
+
 START_TEST(test_flow_deterministic)
 {
 	char a[FLOW_TOKEN_MAXLEN + 1], b[FLOW_TOKEN_MAXLEN + 1];
@@ -684,7 +696,7 @@ START_TEST(test_flow_deterministic)
 	(void)token_of(SET_A, &g, b);
 	ck_assert_str_ne(a, b);
 	g = f;
-	sa_set_port(&g.f_addr, (uint16_t)(flows[_i].port ^ 1));
+	sa_set_port(&g.f_addr, (uint16_t)(flows[_i].port ^ 2));
 	(void)token_of(SET_A, &g, b);
 	ck_assert_str_ne(a, b);
 }
@@ -881,6 +893,7 @@ test_suite(void)
 	tc = tcase_create("flow");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_flow_roundtrip, 0, nflows);
+	tcase_add_test(tc, test_flow_port_zero_not_signed);
 	tcase_add_loop_test(tc, test_flow_deterministic, 0, nflows);
 	tcase_add_loop_test(tc, test_flow_tamper_every_char, 0, nflows);
 	tcase_add_loop_test(tc, test_flow_wrong_length, 0, nflows);

@@ -177,6 +177,8 @@ forge(int k, uint8_t version, const char *ftok, const char *callid,
 	msg[n++] = 'd';
 	memcpy(msg + n, raw, 3);
 	n += 3;
+	msg[n++] = (uint8_t)(strlen(ftok) >> 8);
+	msg[n++] = (uint8_t)strlen(ftok);
 	memcpy(msg + n, ftok, strlen(ftok));
 	n += strlen(ftok);
 	memcpy(msg + n, callid, strlen(callid));

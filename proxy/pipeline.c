@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/obuf.h"
+#include "proxy/authn.h"
 #include "proxy/forward.h"
 #include "proxy/pipeline.h"
 #include "proxy/snapshot.h"
@@ -52,15 +53,16 @@ pipeline_drop_name(enum drop_reason r)
 }
 
 int
-pctx_alloc(struct pctx **pcp)
+pctx_alloc(struct pctx **pcp, struct replay *replay)
 {
 	struct pctx *pc;
 	int err;
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return (ENOMEM);
-	if ((err = mac_alloc(&pc->pc_mac)) != 0) {
-		free(pc);
+	if ((err = mac_alloc(&pc->pc_mac)) != 0 ||
+	    (err = authn_init(&pc->pc_authn, pc->pc_mac, replay)) != 0) {
+		pctx_free(pc);
 		return (err);
 	}
 	*pcp = pc;
@@ -72,6 +74,7 @@ pctx_free(struct pctx *pc)
 {
 	if (pc == NULL)
 		return;
+	authn_fini(&pc->pc_authn);
 	mac_free(pc->pc_mac);
 	free(pc);
 }
@@ -149,10 +152,10 @@ pipe_send(struct pctx *pc, struct action *act, const struct obuf *ob,
 	(void)pc;
 }
 
-/* A stateless reply to the source of the request. */
+/* A stateless reply, with extra header lines, to the request's source. */
 static void
-pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
-    const char *why)
+pipe_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
+    const char *extra, const char *why)
 {
 	const struct pkt *p = pr->pr_p;
 	struct flow dst;
@@ -163,19 +166,30 @@ pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
 	fwd_totag(p, totag);
 	obuf_init(&ob, pr->pr_pc->pc_out, sizeof(pr->pr_pc->pc_out));
 	if (!fwd_reply(&ob, p, &pr->pr_in->pi_src.f_addr, code, reason, totag,
-		NULL)) {
+		extra)) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
 		    "reply too big");
 		return;
 	}
 	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats.ps_replies, 1,
 	    memory_order_relaxed);
-	if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_in->pi_now_ms))
+	if (code == 401 || code == 407)
+		log_event(LOGL_DEBUG, "reply", &pr->pr_in->pi_src.f_addr,
+		    "code=%u method=%r why=%s", (unsigned)code, &p->p_method,
+		    why);
+	else if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_in->pi_now_ms))
 		log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
 		    "code=%u method=%r why=%s suppressed=%llu",
 		    (unsigned)code, &p->p_method, why,
 		    pipe_log_taken(&pr->pr_pc->pc_replylog));
 	pipe_send(pr->pr_pc, pr->pr_act, &ob, &dst);
+}
+
+static void
+pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
+    const char *why)
+{
+	pipe_reply_hdrs(pr, code, reason, NULL, why);
 }
 
 static bool
@@ -200,17 +214,24 @@ pipe_filter(const struct snapshot *sn, const struct pipe_in *in)
 	return (false);
 }
 
-/* "sip:TOKEN@host:port;lr" for listener l and flow f into out. */
+/*
+ * "sip:TOKEN@host:port;lr" for listener l and flow f into out; with
+ * dialog set (Record-Route), also ";swt=" the dialog token for the
+ * request's Call-ID.
+ */
 static bool
-pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, char *out,
-    size_t size)
+pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,
+    char *out, size_t size)
 {
 	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
-	char tok[FLOW_TOKEN_MAXLEN + 1];
+	char tok[FLOW_TOKEN_MAXLEN + 1], dtok[DIALOG_TOKEN_LEN + 1];
+	struct pl ftok;
 	struct obuf ob;
 
-	if (flow_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, f,
-		tok) == 0)
+	ftok.p = tok;
+	ftok.l = flow_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, f,
+	    tok);
+	if (ftok.l == 0)
 		return (false);
 	obuf_init(&ob, out, size - 1);
 	obuf_puts(&ob, sl->sl_tp == TP_TLS ? "sips:" : "sip:");
@@ -220,6 +241,13 @@ pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, char *out,
 	if (sl->sl_tp == TP_TCP)
 		obuf_puts(&ob, ";transport=tcp");
 	obuf_puts(&ob, ";lr");
+	if (dialog) {
+		if (dialog_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets,
+			&ftok, &pr->pr_p->p_callid, dtok) != 0)
+			return (false);
+		obuf_puts(&ob, ";swt=");
+		obuf_puts(&ob, dtok);
+	}
 	out[ob.ob_len] = '\0';
 	return (!ob.ob_full);
 }
@@ -271,19 +299,46 @@ pipe_uri_ours(const struct snapshot *sn, const struct pl *uri,
 	return (snapshot_find_self(sn, &host, port ? port : 5060) >= 0);
 }
 
-/*
- * Our Route elements on top of p: how many, and the first flow token
- * among them.  *tok is 1 when a token verified, -1 when one did not.
- */
-static size_t
-pipe_our_routes(struct pipe_req *pr, struct flow *f, int *tok)
+/* What our Route elements on top of a request say. */
+struct pipe_routes {
+	size_t rt_n;    /* how many: removed before forwarding */
+	int rt_flow;    /* first flow token: 1 verified, -1 did not, 0 none */
+	int rt_dialog;  /* first dialog token: likewise */
+	struct flow rt_f;
+};
+
+/* Check the flow and dialog tokens of one of our Route URIs. */
+static void
+pipe_route_tokens(struct pipe_req *pr, const struct pkt_naddr *na,
+    const struct pl *user, struct pipe_routes *rt)
+{
+	struct pl host, params, swt;
+	uint16_t port;
+
+	if (rt->rt_flow == 0 && user->l > 0)
+		rt->rt_flow = flow_token_check(pr->pr_pc->pc_mac,
+				  pr->pr_sn->sn_secrets, user, &rt->rt_f) ?
+				 1 : -1;
+	if (rt->rt_dialog != 0 ||
+	    pkt_uri_hostport(&na->n_uri, &swt, &host, &port, &params) != 0 ||
+	    !pkt_param(&params, "swt", &swt))
+		return;
+	rt->rt_dialog = dialog_token_check(pr->pr_pc->pc_mac,
+			    pr->pr_sn->sn_secrets, &swt, user,
+			    &pr->pr_p->p_callid) ?
+			   1 : -1;
+}
+
+/* Our Route elements on top of the request, and their tokens. */
+static void
+pipe_our_routes(struct pipe_req *pr, struct pipe_routes *rt)
 {
 	const struct pkt *p = pr->pr_p;
 	struct pkt_naddr na;
 	struct pl elem, user;
-	size_t i, pos, n = 0;
+	size_t i, pos;
 
-	*tok = 0;
+	memset(rt, 0, sizeof(*rt));
 	for (i = 0; i < p->p_nhdrs; i++) {
 		if (p->p_hdrs[i].h_id != HDR_ROUTE)
 			continue;
@@ -291,15 +346,11 @@ pipe_our_routes(struct pipe_req *pr, struct flow *f, int *tok)
 		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem)) {
 			if (pkt_naddr_parse(&na, &elem) != 0 ||
 			    !pipe_uri_ours(pr->pr_sn, &na.n_uri, &user))
-				return (n);
-			n++;
-			if (*tok == 0 && user.l > 0)
-				*tok = flow_token_check(pr->pr_pc->pc_mac,
-					   pr->pr_sn->sn_secrets, &user, f) ?
-					  1 : -1;
+				return;
+			rt->rt_n++;
+			pipe_route_tokens(pr, &na, &user, rt);
 		}
 	}
-	return (n);
 }
 
 /*
@@ -320,7 +371,8 @@ pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */
 static void
 pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
-    const struct flow *client, bool path)
+    const struct flow *client, bool path, const struct pl *strip,
+    size_t nstrip)
 {
 	const struct pkt *p = pr->pr_p;
 	size_t inl = pr->pr_in->pi_src.f_lsock, outl = dst->f_lsock;
@@ -335,21 +387,26 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	fr.fr_src = &pr->pr_in->pi_src.f_addr;
 	fr.fr_nroute = nroute;
 	fr.fr_via = via;
+	fr.fr_strip = strip;
+	fr.fr_nstrip = nstrip;
 	pipe_relay_flow(pr, &relay);
 	if (!pipe_via(pr, outl, &relay, via, sizeof(via)))
 		goto toobig;
 	if (pipe_dialog_creating(p)) {
-		if (!pipe_rr_uri(pr, outl, client, rr[0], sizeof(rr[0])))
+		if (!pipe_rr_uri(pr, outl, client, true, rr[0],
+		    sizeof(rr[0])))
 			goto toobig;
 		fr.fr_rr[0] = rr[0];
 		if (inl != outl) {
-			if (!pipe_rr_uri(pr, inl, client, rr[1], sizeof(rr[1])))
+			if (!pipe_rr_uri(pr, inl, client, true, rr[1],
+			    sizeof(rr[1])))
 				goto toobig;
 			fr.fr_rr[1] = rr[1];
 		}
 	}
 	if (path) {
-		if (!pipe_rr_uri(pr, outl, client, pathuri, sizeof(pathuri)))
+		if (!pipe_rr_uri(pr, outl, client, false, pathuri,
+		    sizeof(pathuri)))
 			goto toobig;
 		fr.fr_path = pathuri;
 	}
@@ -367,15 +424,90 @@ toobig:
 	    "forwarded message too big");
 }
 
+static bool
+pipe_trusted(const struct snapshot *sn, const struct sa *src)
+{
+	const struct cfg *c = sn->sn_cfg;
+	size_t i;
+
+	for (i = 0; i < c->c_ntrust; i++)
+		if (addr_cidr_match(&c->c_trust[i], src))
+			return (true);
+	return (false);
+}
+
+static void
+pipe_count(atomic_ulong *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* 401 / 407 with a fresh nonce per algorithm. */
+static void
+pipe_challenge(struct pipe_req *pr, bool stale)
+{
+	const struct pkt *p = pr->pr_p;
+	bool reg = pkt_method_is(&p->p_method, "REGISTER");
+	char hdrs[1024];
+	struct obuf ob;
+
+	obuf_init(&ob, hdrs, sizeof(hdrs) - 1);
+	if (authn_challenge(&pr->pr_pc->pc_authn, pr->pr_sn, p,
+		&pr->pr_in->pi_src.f_addr, (uint32_t)(pr->pr_in->pi_now_ms / 1000),
+		stale, &ob) != 0) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
+		    "challenge too big");
+		return;
+	}
+	hdrs[ob.ob_len] = '\0';
+	pipe_count(&pr->pr_pc->pc_stats.ps_challenges);
+	pipe_reply_hdrs(pr, reg ? 401 : 407,
+	    reg ? "Unauthorized" : "Proxy Authentication Required", hdrs,
+	    stale ? "stale nonce" : "challenge");
+}
+
+static void
+pipe_auth_fail(struct pipe_req *pr, const struct authn_result *res)
+{
+	pipe_count(&pr->pr_pc->pc_stats.ps_auth_fail[res->ar_reason]);
+	log_event(LOGL_WARN, "auth_fail", &pr->pr_in->pi_src.f_addr,
+	    "user=%s reason=%s method=%r", res->ar_user.ds_p,
+	    authn_reason_name(res->ar_reason), &pr->pr_p->p_method);
+}
+
 /*
- * Authenticate (SPEC 4.4).  Digest authentication lands with its own
- * issue; until then every client request passes this stage.
+ * Authenticate (SPEC 4.4): true when the request goes on, with the
+ * credential lines to strip in res; otherwise the action is set.
  */
 static bool
-pipe_authenticate(struct pipe_req *pr)
+pipe_authenticate(struct pipe_req *pr, const struct pipe_routes *rt,
+    struct authn_result *res)
 {
-	(void)pr;
-	return (true);
+	const struct sa *src = &pr->pr_in->pi_src.f_addr;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe_trusted(pr->pr_sn, src)) {
+		log_event(LOGL_DEBUG, "trusted", src, "method=%r",
+		    &pr->pr_p->p_method);
+		return (true);
+	}
+	if (rt->rt_dialog > 0)
+		return (true);
+	authn_request(&pr->pr_pc->pc_authn, pr->pr_sn, pr->pr_p, src,
+	    (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);
+	if (res->ar_verdict == AUTHN_PASS) {
+		pipe_count(&pr->pr_pc->pc_stats.ps_auth_ok);
+		log_event(LOGL_INFO, "auth_ok", src, "user=%s method=%r",
+		    res->ar_user.ds_p, &pr->pr_p->p_method);
+		return (true);
+	}
+	if (res->ar_reason != AUTHN_NONE)
+		pipe_auth_fail(pr, res);
+	if (res->ar_verdict == AUTHN_FORBIDDEN)
+		pipe_reply(pr, 403, "Forbidden", "identity");
+	else
+		pipe_challenge(pr, res->ar_stale);
+	return (false);
 }
 
 /* A request from the client side: on to the upstream. */
@@ -384,12 +516,13 @@ pipe_to_upstream(struct pipe_req *pr)
 {
 	const struct pkt *p = pr->pr_p;
 	const struct snapshot *sn = pr->pr_sn;
-	struct flow dst, ignored;
+	bool ack = pkt_method_is(&p->p_method, "ACK");
+	struct authn_result res;
+	struct pipe_routes rt;
+	struct flow dst;
 	char totag[17];
-	size_t nroute;
-	int tok;
 
-	if (pkt_method_is(&p->p_method, "ACK") && p->p_to.n_tag.l > 0) {
+	if (ack && p->p_to.n_tag.l > 0) {
 		fwd_totag(p, totag);
 		if (pl_strcmp(&p->p_to.n_tag, totag) == 0) {
 			/* The ACK of a reply we sent ourselves. */
@@ -398,15 +531,24 @@ pipe_to_upstream(struct pipe_req *pr)
 			return;
 		}
 	}
-	if (!pipe_authenticate(pr))
+	pipe_our_routes(pr, &rt);
+	memset(&res, 0, sizeof(res));
+	if (ack && rt.rt_dialog < 0) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_BAD_TOKEN,
+		    "dialog token does not verify");
 		return;
-	nroute = pipe_our_routes(pr, &ignored, &tok);
+	}
+	/* ACK and CANCEL are never challenged (RFC 3261 22.1). */
+	if (!ack && !pkt_method_is(&p->p_method, "CANCEL") &&
+	    !pipe_authenticate(pr, &rt, &res))
+		return;
 	memset(&dst, 0, sizeof(dst));
 	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;
 	dst.f_lsock = (uint8_t)sn->sn_upl;
 	dst.f_addr = sn->sn_cfg->c_upstream.cs_addr;
-	pipe_forward(pr, &dst, nroute, &pr->pr_in->pi_src,
-	    pkt_method_is(&p->p_method, "REGISTER"));
+	pipe_forward(pr, &dst, rt.rt_n, &pr->pr_in->pi_src,
+	    pkt_method_is(&p->p_method, "REGISTER"), res.ar_strip,
+	    res.ar_nstrip);
 }
 
 /* The first of our UDP listeners of dst's address family. */
@@ -461,18 +603,17 @@ found:
 static void
 pipe_to_client(struct pipe_req *pr)
 {
+	struct pipe_routes rt;
 	struct flow dst;
-	size_t nroute;
-	int tok;
 
-	memset(&dst, 0, sizeof(dst));
-	nroute = pipe_our_routes(pr, &dst, &tok);
-	if (tok < 0) {
+	pipe_our_routes(pr, &rt);
+	dst = rt.rt_f;
+	if (rt.rt_flow < 0) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_BAD_TOKEN,
 		    "flow token does not verify");
 		return;
 	}
-	if (tok == 0 && pipe_next_hop(pr, nroute, &dst) != 0) {
+	if (rt.rt_flow == 0 && pipe_next_hop(pr, rt.rt_n, &dst) != 0) {
 		pipe_reply(pr, 502, "Bad Gateway", "no address for next hop");
 		return;
 	}
@@ -480,7 +621,7 @@ pipe_to_client(struct pipe_req *pr)
 		pipe_reply(pr, 482, "Loop Detected", "next hop is ourselves");
 		return;
 	}
-	pipe_forward(pr, &dst, nroute, &dst, false);
+	pipe_forward(pr, &dst, rt.rt_n, &dst, false, NULL, 0);
 }
 
 static void

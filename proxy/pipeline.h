@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxy/authn.h"
 #include "proxy/branch.h"
 #include "proxy/pkt.h"
 
 struct mac;
+struct replay;
 struct snapshot;
 
 /* Drop reasons (SPEC section 5), in one list. */
@@ -58,6 +60,9 @@ struct pipe_stats {
 	atomic_ulong ps_responses[6]; /* 1xx..6xx */
 	atomic_ulong ps_forwarded;
 	atomic_ulong ps_replies;
+	atomic_ulong ps_challenges;
+	atomic_ulong ps_auth_ok;
+	atomic_ulong ps_auth_fail[AUTHN_NREASONS];
 	atomic_ulong ps_dropped[DROP_NREASONS];
 };
 
@@ -71,6 +76,7 @@ struct pipe_droplog {
 /* One worker's pipeline scratch; belongs to one thread. */
 struct pctx {
 	struct mac *pc_mac;
+	struct authn pc_authn;
 	struct pipe_stats pc_stats;
 	struct pipe_droplog pc_droplog[DROP_NREASONS];
 	struct pipe_droplog pc_replylog; /* 400, 482, 483, 502 replies */
@@ -99,7 +105,8 @@ struct action {
 	size_t a_outlen;
 };
 
-int pctx_alloc(struct pctx **pcp);
+/* replay is shared by every worker and outlives them. */
+int pctx_alloc(struct pctx **pcp, struct replay *replay);
 void pctx_free(struct pctx *pc);
 
 void pipeline_handle(struct pctx *pc, const struct snapshot *sn,

@@ -17,6 +17,7 @@
 
 #include <re.h>
 
+#include "auth/replay.h"
 #include "auth/users.h"
 #include "core/addr.h"
 #include "core/config.h"
@@ -222,6 +223,11 @@ server_start(struct server *srv, const char *cfgpath)
 	atomic_store(&srv->sv_gen, 1);
 	sn->sn_gen = 1;
 	srv->sv_nworkers = c->c_workers;
+	if (replay_alloc(&srv->sv_replay) != 0) {
+		log_event(LOGL_ERROR, "start", NULL, "error=%s",
+		    "cannot allocate the replay memory");
+		return (2);
+	}
 	if ((srv->sv_base = event_base_new()) == NULL ||
 	    server_signals(srv) != 0 || server_bind(srv, sn) != 0 ||
 	    server_workers(srv, sn->sn_nl) != 0)
@@ -261,6 +267,8 @@ server_stop(struct server *srv)
 			event_free(srv->sv_sigev[i]);
 		srv->sv_sigev[i] = NULL;
 	}
+	replay_free(srv->sv_replay);
+	srv->sv_replay = NULL;
 	if (srv->sv_base != NULL)
 		event_base_free(srv->sv_base);
 	srv->sv_base = NULL;

@@ -12,6 +12,7 @@
 
 struct event;
 struct event_base;
+struct replay;
 struct snapshot;
 struct worker;
 
@@ -26,6 +27,7 @@ struct server {
 	unsigned sv_nworkers;
 	int *sv_fds;                  /* sv_nworkers * listeners sockets */
 	const char *sv_signal;        /* what stopped the loop */
+	struct replay *sv_replay;     /* nonce-count memory, all workers */
 };
 
 /* Load the config, bind, start the workers; exit code on failure. */

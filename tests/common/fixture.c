@@ -9,12 +9,18 @@
 #include <check.h>
 #include <re.h>
 
+#include "auth/replay.h"
 #include "proxy/snapshot.h"
 #include "tests/common/fixture.h"
 
-/* alice / alice-secret in realm sipwarden.test, MD5 only. */
-#define FIXTURE_USERS \
-	"alice:sipwarden.test:7b1d2b4a8d7b8e6b3c9a1f0e5d4c3b2a\n"
+/* alice / alice-secret (all three HA1s) and bob / bob-secret (MD5 only) in
+ * realm sipwarden.test: printf 'alice:sipwarden.test:alice-secret' | md5sum
+ * (sha256sum, openssl dgst -sha512-256). */
+#define FIXTURE_USERS                                                         \
+	"alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20:"              \
+	"d7c98e76b3e6024d5efbcd7740a190458e14b760b25a7ede17db16440feeeb50:"   \
+	"c7cea3eb05abc2b1018d2b284edcdfa2409b61cedc8978f11aa6fdacef072706\n"  \
+	"bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
 
 static char fixture_tmp[64];
 
@@ -95,4 +101,14 @@ const char *
 fixture_dir(void)
 {
 	return (fixture_tmp);
+}
+
+struct replay *
+fixture_replay(void)
+{
+	static struct replay *r;
+
+	if (r == NULL)
+		ck_assert_int_eq(replay_alloc(&r), 0);
+	return (r);
 }

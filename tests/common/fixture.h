@@ -5,7 +5,11 @@
 #ifndef SW_TESTS_FIXTURE_H
 #define SW_TESTS_FIXTURE_H
 
+struct replay;
 struct snapshot;
+
+/* One replay memory for the test process, made on first use. */
+struct replay *fixture_replay(void);
 
 /* Base config (listen 127.0.0.1:5060, upstream 127.0.0.1:5080) + extra. */
 struct snapshot *fixture_snapshot(const char *extra);

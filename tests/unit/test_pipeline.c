@@ -25,11 +25,15 @@ static struct action act;
 static char out[PKT_MAXLEN + 1];
 static unsigned long long now_ms = 1764000000000ULL;
 
+/* The forwarding tests trust their clients: authentication has its own
+ * suite (test_authn.c). */
+#define TRUST "trust 192.0.2.0/24\ntrust 10.0.0.0/8\ntrust 2001:db8::/32\n"
+
 static void
 setup(void)
 {
-	sn = fixture_snapshot(NULL);
-	ck_assert_int_eq(pctx_alloc(&pc), 0);
+	sn = fixture_snapshot(TRUST);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
 }
 
 static void
@@ -146,13 +150,16 @@ START_TEST(test_register_forwarded_to_upstream)
 }
 END_TEST
 
-START_TEST(test_auth_stage_lets_requests_through_until_digest)
+START_TEST(test_untrusted_request_challenged)
 {
-	/* Issue 2: the authentication stage is named but passes everything;
-	 * a request without credentials reaches the upstream. */
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot(NULL);
 	handle(INVITE, CLIENT);
-	assert_sent_to(PBX);
-	ck_assert_ptr_null(strstr(out, "Authorization"));
+	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
+		      43) == 0);
+	handle(REGISTER, CLIENT);
+	ck_assert(strncmp(out, "SIP/2.0 401 Unauthorized\r\n", 26) == 0);
 }
 END_TEST
 
@@ -163,7 +170,7 @@ START_TEST(test_invite_gets_record_route)
 	handle(INVITE, CLIENT);
 	assert_sent_to(PBX);
 	ck_assert_ptr_nonnull(hdr("Record-Route", 0, b, sizeof(b)));
-	ck_assert_ptr_nonnull(strstr(b, "@127.0.0.1:5060;lr>"));
+	ck_assert_ptr_nonnull(strstr(b, "@127.0.0.1:5060;lr;swt="));
 	ck_assert_ptr_null(hdr("Record-Route", 1, b, sizeof(b)));
 	ck_assert_ptr_null(hdr("Path", 0, b, sizeof(b)));
 }
@@ -540,7 +547,7 @@ START_TEST(test_allow_list_drops_others)
 {
 	snapshot_unref(sn);
 	fixture_cleanup();
-	sn = fixture_snapshot("allow 10.0.0.0/8\nallow 2001:db8::/32\n");
+	sn = fixture_snapshot("allow 10.0.0.0/8\nallow 2001:db8::/32\n" TRUST);
 	handle(REGISTER, CLIENT);
 	ck_assert_int_eq(act.a_kind, ACT_DROP);
 	ck_assert_int_eq(act.a_drop, DROP_NOT_ALLOWED);
@@ -568,7 +575,7 @@ START_TEST(test_two_listeners_double_record_route)
 	sn = fixture_snapshot_cfg("listen udp:127.0.0.1:5060\n"
 				  "listen udp:127.0.0.2:5060\n"
 				  "upstream udp:127.0.0.1:5080\n"
-				  "realm sipwarden.test\nusers users\n");
+				  "realm sipwarden.test\nusers users\n" TRUST);
 	{
 		struct pipe_in in;
 
@@ -586,9 +593,9 @@ START_TEST(test_two_listeners_double_record_route)
 	assert_sent_to(PBX);
 	ck_assert_uint_eq(act.a_dst.f_lsock, 0);
 	ck_assert_ptr_nonnull(strstr(hdr("Record-Route", 0, b, sizeof(b)),
-	    "@127.0.0.1:5060;lr>"));
+	    "@127.0.0.1:5060;lr;swt="));
 	ck_assert_ptr_nonnull(strstr(hdr("Record-Route", 1, b, sizeof(b)),
-	    "@127.0.0.2:5060;lr>"));
+	    "@127.0.0.2:5060;lr;swt="));
 }
 END_TEST
 
@@ -629,7 +636,7 @@ START_TEST(test_ipv6_client)
 	fixture_cleanup();
 	sn = fixture_snapshot_cfg("listen udp:[::1]:5060\n"
 				  "upstream udp:[::1]:5080\n"
-				  "realm sipwarden.test\nusers users\n");
+				  "realm sipwarden.test\nusers users\n" TRUST);
 	handle(REGISTER, "[2001:db8::7]:5062");
 	assert_sent_to("[::1]:5080");
 	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
@@ -650,7 +657,7 @@ test_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_register_forwarded_to_upstream);
-	tcase_add_test(tc, test_auth_stage_lets_requests_through_until_digest);
+	tcase_add_test(tc, test_untrusted_request_challenged);
 	tcase_add_test(tc, test_invite_gets_record_route);
 	tcase_add_test(tc, test_in_dialog_request_no_record_route);
 	tcase_add_test(tc, test_branch_same_for_retransmission_cancel_and_ack);

@@ -21,69 +21,75 @@
 
 /* What sipwarden does with a message. */
 enum verdict {
-	V_FORWARD, /* sent on (request to the PBX / response by Via) */
+	V_FORWARD,   /* sent on (request to the PBX / response by Via) */
+	V_CHALLENGE, /* 401 / 407 */
 	V_400,
 	V_483,
 	V_DROP_MALFORMED,
 	V_DROP_NOT_OURS,
 };
 
-static const char *const vnames[] = { "forward", "400", "483",
+static const char *const vnames[] = { "forward", "challenge", "400", "483",
 	"drop malformed", "drop not_ours" };
 
+/* The verdict for an untrusted source (authentication on), and for a
+ * trusted one (forwarding alone). */
 static const struct {
 	const char *file;
 	enum verdict v;
+	enum verdict trusted;
 } cases[] = {
-	{ "wsinv", V_FORWARD },
-	{ "intmeth", V_FORWARD },
-	{ "esc01", V_FORWARD },
-	{ "escnull", V_FORWARD },
-	{ "esc02", V_FORWARD },
-	{ "lwsdisp", V_FORWARD },
-	{ "longreq", V_FORWARD },
-	{ "dblreq", V_FORWARD },
-	{ "semiuri", V_FORWARD },
-	{ "transports", V_FORWARD },
-	{ "mpart01", V_FORWARD },
-	{ "unreason", V_DROP_NOT_OURS },
-	{ "noreason", V_DROP_NOT_OURS },
-	{ "badinv01", V_DROP_MALFORMED },
-	{ "clerr", V_400 },
-	{ "ncl", V_400 },
-	{ "scalar02", V_400 },
-	{ "scalarlg", V_DROP_NOT_OURS },
-	{ "quotbal", V_400 },
-	{ "ltgtruri", V_400 },
-	{ "lwsruri", V_400 },
-	{ "lwsstart", V_400 },
-	{ "trws", V_400 },
-	{ "escruri", V_FORWARD },
-	{ "baddate", V_FORWARD },
-	{ "regbadct", V_FORWARD },
-	{ "badaspec", V_FORWARD },
-	{ "baddn", V_DROP_MALFORMED }, /* no empty line ends its headers */
-	{ "badvers", V_DROP_MALFORMED }, /* its Via is SIP/7.0 too */
-	{ "mismatch01", V_400 },
-	{ "mismatch02", V_400 },
-	{ "bigcode", V_DROP_MALFORMED },
-	{ "badbranch", V_FORWARD },
-	{ "insuf", V_400 },
-	{ "unkscm", V_FORWARD },
-	{ "novelsc", V_FORWARD },
-	{ "unksm2", V_FORWARD },
-	{ "bext01", V_FORWARD },
-	{ "invut", V_FORWARD },
-	{ "regaut01", V_FORWARD },
-	{ "multi01", V_400 },
-	{ "mcl01", V_400 },
-	{ "bcast", V_DROP_NOT_OURS },
-	{ "zeromf", V_483 },
-	{ "cparam01", V_FORWARD },
-	{ "cparam02", V_FORWARD },
-	{ "regescrt", V_FORWARD },
-	{ "sdp01", V_FORWARD },
-	{ "inv2543", V_FORWARD },
+	{ "wsinv", V_CHALLENGE, V_FORWARD },
+	{ "intmeth", V_CHALLENGE, V_FORWARD },
+	{ "esc01", V_CHALLENGE, V_FORWARD },
+	{ "escnull", V_CHALLENGE, V_FORWARD },
+	{ "esc02", V_CHALLENGE, V_FORWARD },
+	{ "lwsdisp", V_CHALLENGE, V_FORWARD },
+	{ "longreq", V_CHALLENGE, V_FORWARD },
+	{ "dblreq", V_CHALLENGE, V_FORWARD },
+	{ "semiuri", V_CHALLENGE, V_FORWARD },
+	{ "transports", V_CHALLENGE, V_FORWARD },
+	{ "mpart01", V_CHALLENGE, V_FORWARD },
+	{ "unreason", V_DROP_NOT_OURS, V_DROP_NOT_OURS },
+	{ "noreason", V_DROP_NOT_OURS, V_DROP_NOT_OURS },
+	{ "badinv01", V_DROP_MALFORMED, V_DROP_MALFORMED },
+	{ "clerr", V_400, V_400 },
+	{ "ncl", V_400, V_400 },
+	{ "scalar02", V_400, V_400 },
+	{ "scalarlg", V_DROP_NOT_OURS, V_DROP_NOT_OURS },
+	{ "quotbal", V_400, V_400 },
+	{ "ltgtruri", V_400, V_400 },
+	{ "lwsruri", V_400, V_400 },
+	{ "lwsstart", V_400, V_400 },
+	{ "trws", V_400, V_400 },
+	{ "escruri", V_CHALLENGE, V_FORWARD },
+	{ "baddate", V_CHALLENGE, V_FORWARD },
+	{ "regbadct", V_CHALLENGE, V_FORWARD },
+	{ "badaspec", V_CHALLENGE, V_FORWARD },
+	{ "baddn", V_DROP_MALFORMED,
+	    V_DROP_MALFORMED }, /* no empty line ends its headers */
+	{ "badvers", V_DROP_MALFORMED,
+	    V_DROP_MALFORMED }, /* its Via is SIP/7.0 too */
+	{ "mismatch01", V_400, V_400 },
+	{ "mismatch02", V_400, V_400 },
+	{ "bigcode", V_DROP_MALFORMED, V_DROP_MALFORMED },
+	{ "badbranch", V_CHALLENGE, V_FORWARD },
+	{ "insuf", V_400, V_400 },
+	{ "unkscm", V_CHALLENGE, V_FORWARD },
+	{ "novelsc", V_CHALLENGE, V_FORWARD },
+	{ "unksm2", V_CHALLENGE, V_FORWARD },
+	{ "bext01", V_CHALLENGE, V_FORWARD },
+	{ "invut", V_CHALLENGE, V_FORWARD },
+	{ "regaut01", V_CHALLENGE, V_FORWARD },
+	{ "multi01", V_400, V_400 },
+	{ "mcl01", V_400, V_400 },
+	{ "bcast", V_DROP_NOT_OURS, V_DROP_NOT_OURS },
+	{ "zeromf", V_483, V_483 },
+	{ "cparam01", V_CHALLENGE, V_FORWARD },
+	{ "cparam02", V_CHALLENGE, V_FORWARD },
+	{ "regescrt", V_CHALLENGE, V_FORWARD },
+	{ "sdp01", V_CHALLENGE, V_FORWARD },
+	{ "inv2543", V_CHALLENGE, V_FORWARD },
 };
 
 static struct snapshot *sn;
@@ -92,8 +98,8 @@ static struct pctx *pc;
 static void
 setup(void)
 {
-	sn = fixture_snapshot(NULL);
-	ck_assert_int_eq(pctx_alloc(&pc), 0);
+	sn = fixture_snapshot("trust 192.0.2.0/24\n");
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
 }
 
 static void
@@ -126,6 +132,9 @@ verdict(const struct action *act)
 	if (act->a_kind == ACT_DROP)
 		return (act->a_drop == DROP_NOT_OURS ? V_DROP_NOT_OURS :
 						       V_DROP_MALFORMED);
+	if (strncmp(act->a_out, "SIP/2.0 401 ", 12) == 0 ||
+	    strncmp(act->a_out, "SIP/2.0 407 ", 12) == 0)
+		return (V_CHALLENGE);
 	if (strncmp(act->a_out, "SIP/2.0 400 ", 12) == 0)
 		return (V_400);
 	if (strncmp(act->a_out, "SIP/2.0 483 ", 12) == 0)
@@ -155,19 +164,32 @@ START_TEST(test_rfc4475_verdict)
 	size_t n;
 
 	n = load(cases[_i].file, buf, sizeof(buf));
+	run(buf, n, "198.51.100.50:5060", &act);
+	v = verdict(&act);
+	ck_assert_msg(v == cases[_i].v, "%s: %s, table says %s", cases[_i].file,
+	    vnames[v], vnames[cases[_i].v]);
+}
+END_TEST
+
+START_TEST(test_rfc4475_verdict_trusted)
+{
+	static char buf[PKT_MAXLEN];
+	struct action act;
+	enum verdict v;
+	size_t n;
+
+	n = load(cases[_i].file, buf, sizeof(buf));
 	run(buf, n, "192.0.2.50:5060", &act);
 	v = verdict(&act);
-	ck_assert_msg(v == cases[_i].v, "%s: %s, table says %s",
-	    cases[_i].file, vnames[v], vnames[cases[_i].v]);
-	if (v == V_FORWARD && act.a_kind == ACT_SEND &&
-	    act.a_out[0] != 'S') {
+	ck_assert_msg(v == cases[_i].trusted, "%s: %s, table says %s",
+	    cases[_i].file, vnames[v], vnames[cases[_i].trusted]);
+	if (v == V_FORWARD && act.a_kind == ACT_SEND && act.a_out[0] != 'S') {
 		/* Forwarded requests go to the upstream, and stay SIP. */
 		char a[ADDR_STRLEN];
 
 		(void)addr_fmt(&act.a_dst.f_addr, a, sizeof(a));
 		ck_assert_str_eq(a, "127.0.0.1:5080");
-		ck_assert_int_eq(pkt_scan(&pc->pc_pkt, act.a_out,
-				     act.a_outlen),
+		ck_assert_int_eq(pkt_scan(&pc->pc_pkt, act.a_out, act.a_outlen),
 		    PKT_OK);
 	}
 }
@@ -215,6 +237,7 @@ test_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_rfc4475_verdict, 0, n);
+	tcase_add_loop_test(tc, test_rfc4475_verdict_trusted, 0, n);
 	tcase_add_loop_test(tc, test_rfc4475_from_pbx_never_crashes, 0, n);
 	tcase_add_loop_test(tc, test_rfc4475_decoders_agree, 0, n);
 	tcase_add_test(tc, test_rfc4475_every_file_in_table);

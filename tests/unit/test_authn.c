@@ -1,0 +1,618 @@
+/*
+ * The authentication stage through the whole pipeline (SPEC 4.4): a client
+ * that answers the challenges it gets, with the digest computed here from
+ * the user's password, and every way a request can fail.  No sockets.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <re.h>
+
+#include "auth/digest.h"
+#include "auth/users.h"
+#include "core/addr.h"
+#include "proxy/pipeline.h"
+#include "proxy/snapshot.h"
+#include "tests/common/fixture.h"
+#include "tests/unit/tests.h"
+
+#define CLIENT "192.0.2.10:5062"
+#define PBX    "127.0.0.1:5080"
+
+static struct snapshot *sn;
+static struct pctx *pc;
+static struct digest *dg;
+static struct action act;
+static char out[PKT_MAXLEN + 1];
+static uint64_t now_ms = 1764000000000ULL;
+
+static void
+setup(void)
+{
+	sn = fixture_snapshot(NULL);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
+	ck_assert_int_eq(digest_alloc(&dg), 0);
+}
+
+static void
+teardown(void)
+{
+	digest_free(dg);
+	pctx_free(pc);
+	snapshot_unref(sn);
+	fixture_cleanup();
+}
+
+static void
+reload(const char *extra)
+{
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot(extra);
+}
+
+static void
+handle_from(const char *msg, const char *src)
+{
+	struct pipe_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.pi_buf = msg;
+	in.pi_len = strlen(msg);
+	in.pi_src.f_tp = TP_UDP;
+	in.pi_now_ms = now_ms;
+	ck_assert_int_eq(addr_parse_hostport(src, strlen(src),
+			     &in.pi_src.f_addr),
+	    0);
+	pipeline_handle(pc, sn, &in, &act);
+	out[0] = '\0';
+	if (act.a_kind == ACT_SEND) {
+		memcpy(out, act.a_out, act.a_outlen);
+		out[act.a_outlen] = '\0';
+	}
+}
+
+static void
+handle(const char *msg)
+{
+	handle_from(msg, CLIENT);
+}
+
+static bool
+forwarded(void)
+{
+	char a[ADDR_STRLEN];
+
+	if (act.a_kind != ACT_SEND)
+		return (false);
+	(void)addr_fmt(&act.a_dst.f_addr, a, sizeof(a));
+	return (strcmp(a, PBX) == 0 && strncmp(out, "SIP/2.0 ", 8) != 0);
+}
+
+static unsigned long
+fails(enum authn_reason r)
+{
+	return (atomic_load(&pc->pc_stats.ps_auth_fail[r]));
+}
+
+/* The nonce of the n-th challenge header in out. */
+static void
+nonce_of(int n, char *buf, size_t size)
+{
+	const char *p = out;
+
+	do {
+		p = strstr(p, "nonce=\"");
+		ck_assert_ptr_nonnull(p);
+		p += 7;
+	} while (n-- > 0);
+	(void)snprintf(buf, size, "%.*s", (int)(strchr(p, '"') - p), p);
+}
+
+struct req {
+	const char *method;
+	const char *ruri;
+	const char *user;   /* in From (and To for REGISTER) */
+	const char *touser; /* NULL: user */
+	const char *cred;   /* username in credentials */
+	const char *pass;
+	const char *realm;
+	const char *uri;   /* digest uri; NULL: ruri */
+	const char *nonce; /* NULL: no credentials */
+	enum digest_alg alg;
+	bool noqop;
+	uint32_t nc;
+	const char *callid;
+	const char *branch;
+	uint32_t cseq;
+	const char *extra; /* more header lines */
+};
+
+/* The Authorization / Proxy-Authorization header line for r. */
+static void
+cred_line(const struct req *r, char *buf, size_t size)
+{
+	struct digest_cred c;
+	uint8_t ha1[32];
+	size_t ha1len = sizeof(ha1);
+	char resp[2 * DIGEST_HASHMAX + 1], qop[64] = "";
+	struct pl method;
+	const char *realm = r->realm ? r->realm : "sipwarden.test";
+
+	memset(&c, 0, sizeof(c));
+	c.dc_alg = r->alg;
+	c.dc_qop = r->noqop ? DIGEST_QOP_NONE : DIGEST_QOP_AUTH;
+	c.dc_nc = r->nc ? r->nc : 1;
+	c.dc_nonce.ds_l = (size_t)snprintf(c.dc_nonce.ds_p,
+	    sizeof(c.dc_nonce.ds_p), "%s", r->nonce);
+	c.dc_uri.ds_l = (size_t)snprintf(c.dc_uri.ds_p, sizeof(c.dc_uri.ds_p),
+	    "%s", r->uri ? r->uri : r->ruri);
+	c.dc_cnonce.ds_l = (size_t)snprintf(c.dc_cnonce.ds_p,
+	    sizeof(c.dc_cnonce.ds_p), "%s", "0a4f113b");
+	ck_assert_int_eq(users_ha1((enum user_alg)r->alg, r->cred, realm,
+			     r->pass, ha1, &ha1len),
+	    0);
+	pl_set_str(&method, r->method);
+	ck_assert_int_eq(digest_response(dg, &c, ha1, &method, NULL, resp), 0);
+	if (!r->noqop)
+		(void)snprintf(qop, sizeof(qop),
+		    ", qop=auth, nc=%08x, cnonce=\"0a4f113b\"", c.dc_nc);
+	(void)snprintf(buf, size,
+	    "%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+	    "uri=\"%s\", response=\"%s\", algorithm=%s%s\r\n",
+	    strcmp(r->method, "REGISTER") == 0 ? "Authorization" :
+						 "Proxy-Authorization",
+	    r->cred, realm, r->nonce, c.dc_uri.ds_p, resp,
+	    digest_alg_name(r->alg), qop);
+}
+
+static void
+build(const struct req *r, char *buf, size_t size)
+{
+	char cred[1024] = "";
+
+	if (r->nonce != NULL)
+		cred_line(r, cred, sizeof(cred));
+	(void)snprintf(buf, size,
+	    "%s %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=%s;rport\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:%s@sipwarden.test>;tag=f1\r\n"
+	    "To: <sip:%s@sipwarden.test>\r\n"
+	    "Call-ID: %s\r\nCSeq: %u %s\r\n%s%s"
+	    "Content-Length: 0\r\n\r\n",
+	    r->method, r->ruri, r->branch ? r->branch : "z9hG4bK1", r->user,
+	    r->touser ? r->touser : r->user, r->callid ? r->callid : "c1",
+	    r->cseq ? r->cseq : 1, r->method, cred, r->extra ? r->extra : "");
+}
+
+static const struct req reg = { .method = "REGISTER",
+	.ruri = "sip:sipwarden.test",
+	.user = "alice",
+	.cred = "alice",
+	.pass = "alice-secret",
+	.alg = DIGEST_SHA256 };
+
+/* Send r without credentials, then with them against the challenge. */
+static void
+challenge_answer(struct req r, int hdrno)
+{
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(hdrno, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	r.cseq = 2;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+}
+
+START_TEST(test_register_challenged_with_each_algorithm)
+{
+	char msg[4096];
+
+	build(&reg, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 Unauthorized\r\n", 26) == 0);
+	ck_assert_ptr_nonnull(strstr(out,
+	    "\r\nWWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\""));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "\", algorithm=SHA-256, qop=\"auth\"\r\n"
+	    "WWW-Authenticate: Digest realm="));
+	ck_assert_ptr_nonnull(
+	    strstr(out, "\", algorithm=MD5, qop=\"auth\"\r\n"));
+	ck_assert_ptr_null(strstr(out, "stale"));
+	ck_assert_ptr_nonnull(
+	    strstr(out, "To: <sip:alice@sipwarden.test>;tag=sw"));
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 1);
+	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 0);
+}
+END_TEST
+
+START_TEST(test_invite_challenged_407)
+{
+	struct req r = reg;
+	char msg[4096];
+
+	r.method = "INVITE";
+	r.ruri = "sip:100@sipwarden.test";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
+		      43) == 0);
+	ck_assert_ptr_nonnull(strstr(out, "\r\nProxy-Authenticate: Digest "));
+	ck_assert_ptr_null(strstr(out, "WWW-Authenticate"));
+}
+END_TEST
+
+START_TEST(test_register_sha256_accepted_and_credentials_removed)
+{
+	challenge_answer(reg, 0);
+	ck_assert(forwarded());
+	ck_assert_ptr_null(strstr(out, "Authorization"));
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_auth_ok), 1);
+}
+END_TEST
+
+START_TEST(test_register_md5_accepted)
+{
+	struct req r = reg;
+
+	r.alg = DIGEST_MD5;
+	challenge_answer(r, 1);
+	ck_assert(forwarded());
+}
+END_TEST
+
+START_TEST(test_sha512_256_when_configured)
+{
+	struct req r = reg;
+
+	reload("algorithms SHA-512-256,MD5\n");
+	r.alg = DIGEST_SHA512_256;
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+	/* bob has no SHA-512-256 HA1: refused like an unknown user. */
+	r.user = r.cred = "bob";
+	r.pass = "bob-secret";
+	r.alg = DIGEST_MD5;
+	challenge_answer(r, 1);
+	ck_assert(forwarded());
+}
+END_TEST
+
+START_TEST(test_wrong_password_and_unknown_user_look_the_same)
+{
+	struct req r = reg;
+	static char a[PKT_MAXLEN + 1], b[PKT_MAXLEN + 1];
+	char *na, *nb;
+
+	r.pass = "wrong";
+	challenge_answer(r, 0);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 1);
+	(void)snprintf(a, sizeof(a), "%s", out);
+	r = reg;
+	r.cred = "mallory";
+	challenge_answer(r, 0);
+	ck_assert_uint_eq(fails(AUTHN_UNKNOWN_USER), 1);
+	(void)snprintf(b, sizeof(b), "%s", out);
+	/* Byte for byte the same but for the nonces. */
+	for (na = strstr(a, "nonce=\""), nb = strstr(b, "nonce=\""); na && nb;
+	     na = strstr(na + 1, "nonce=\""), nb = strstr(nb + 1, "nonce=\""))
+		memset(na + 7, 'N', 43), memset(nb + 7, 'N', 43);
+	ck_assert_str_eq(a, b);
+}
+END_TEST
+
+START_TEST(test_replay_refused_retransmission_forwarded)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	/* The same datagram again (a retransmission): forwarded. */
+	handle(msg);
+	ck_assert(forwarded());
+	now_ms += 33000;
+	handle(msg);
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+	/* Another request with the same nc: a replay. */
+	r.branch = "z9hG4bK3";
+	r.callid = "c9";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 2);
+	/* The next nc: accepted. */
+	r.nc = 2;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+}
+END_TEST
+
+START_TEST(test_no_qop_nonce_single_use)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.noqop = true;
+	r.branch = "z9hG4bK5";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	r.branch = "z9hG4bK6";
+	r.cseq = 3;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+}
+END_TEST
+
+START_TEST(test_stale_nonce_only_with_right_response)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	now_ms += 301000;
+	r.nonce = nonce;
+	r.branch = "z9hG4bK7";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_ptr_nonnull(strstr(out, ", stale=true\r\n"));
+	ck_assert_uint_eq(fails(AUTHN_STALE_NONCE), 1);
+	r.pass = "wrong";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_ptr_null(strstr(out, "stale=true"));
+	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 1);
+}
+END_TEST
+
+START_TEST(test_nonce_bound_to_source_and_algorithm)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce)); /* the SHA-256 one */
+	r.nonce = nonce;
+	r.branch = "z9hG4bK8";
+	build(&r, msg, sizeof(msg));
+	handle_from(msg, "192.0.2.11:5062");
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_BAD_NONCE), 1);
+	/* A downgrade: the SHA-256 nonce answered with MD5. */
+	r.alg = DIGEST_MD5;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_BAD_NONCE), 2);
+	/* An altered nonce. */
+	r.alg = DIGEST_SHA256;
+	nonce[5] = nonce[5] == 'A' ? 'B' : 'A';
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_uint_eq(fails(AUTHN_BAD_NONCE), 3);
+}
+END_TEST
+
+START_TEST(test_realm_and_header_failures)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.realm = "other.realm";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_WRONG_REALM), 1);
+	r.realm = NULL;
+	r.uri = "sip:elsewhere.test";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_uint_eq(fails(AUTHN_BAD_HEADER), 1);
+	r.uri = NULL;
+	r.nonce = NULL;
+	r.extra = "Authorization: Digest username=\"alice\", realm=\"x\r\n";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_uint_eq(fails(AUTHN_BAD_HEADER), 2);
+}
+END_TEST
+
+START_TEST(test_uri_compared_as_uri)
+{
+	struct req r = reg;
+
+	r.uri = "SIP:SIPWARDEN.TEST";
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+}
+END_TEST
+
+START_TEST(test_other_realm_credentials_stay)
+{
+	struct req r = reg;
+
+	r.extra = "Authorization: Digest username=\"x\", realm=\"pbx\", "
+		  "nonce=\"n\", uri=\"sip:sipwarden.test\", response=\"0\"\r\n";
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+	ck_assert_ptr_nonnull(strstr(out, "realm=\"pbx\""));
+	ck_assert_ptr_null(strstr(out, "realm=\"sipwarden.test\""));
+}
+END_TEST
+
+START_TEST(test_identity_check_modes)
+{
+	struct req r = reg;
+
+	/* alice's password cannot register bob. */
+	r.user = "bob";
+	challenge_answer(r, 0);
+	ck_assert(strncmp(out, "SIP/2.0 403 Forbidden\r\n", 23) == 0);
+	ck_assert_uint_eq(fails(AUTHN_IDENTITY), 1);
+	/* ... nor call as bob. */
+	r = reg;
+	r.method = "INVITE";
+	r.ruri = "sip:100@sipwarden.test";
+	r.user = "bob";
+	r.touser = "100";
+	challenge_answer(r, 0);
+	ck_assert(strncmp(out, "SIP/2.0 403 ", 12) == 0);
+	reload("identity_check register\n");
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+	r = reg;
+	r.touser = "bob";
+	challenge_answer(r, 0);
+	ck_assert(strncmp(out, "SIP/2.0 403 ", 12) == 0);
+	reload("identity_check off\n");
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+}
+END_TEST
+
+START_TEST(test_ack_and_cancel_never_challenged)
+{
+	struct req r = reg;
+	char msg[4096];
+
+	r.method = "CANCEL";
+	r.ruri = "sip:100@sipwarden.test";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	r.method = "ACK";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 0);
+}
+END_TEST
+
+/* The Record-Route URI of the last forwarded request. */
+static void
+rr_uri(char *buf, size_t size)
+{
+	const char *p = strstr(out, "\r\nRecord-Route: <"), *e;
+
+	ck_assert_ptr_nonnull(p);
+	p += 17;
+	e = strchr(p, '>');
+	(void)snprintf(buf, size, "%.*s", (int)(e - p), p);
+}
+
+START_TEST(test_in_dialog_token)
+{
+	struct req r = reg;
+	char rr[256], route[320], msg[4096], *t;
+
+	r.method = "INVITE";
+	r.ruri = "sip:100@sipwarden.test";
+	r.touser = "100";
+	r.callid = "dlg-1";
+	challenge_answer(r, 0);
+	ck_assert(forwarded());
+	rr_uri(rr, sizeof(rr));
+	(void)snprintf(route, sizeof(route), "Route: <%s>\r\n", rr);
+	/* BYE in the dialog, through our Route: no challenge. */
+	r.method = "BYE";
+	r.ruri = "sip:100@10.0.0.9";
+	r.extra = route;
+	r.branch = "z9hG4bKbye";
+	r.cseq = 3;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_ptr_null(strstr(out, "\r\nRoute:"));
+	/* Another dialog's Call-ID: challenged. */
+	r.callid = "dlg-2";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 407 ", 12) == 0);
+	/* A forged token on an ACK: dropped. */
+	t = strstr(route, "swt=") + 6;
+	*t = *t == 'A' ? 'B' : 'A';
+	r.method = "ACK";
+	r.callid = "dlg-1";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_BAD_TOKEN);
+	/* ... and on a BYE: challenged. */
+	r.method = "BYE";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 407 ", 12) == 0);
+}
+END_TEST
+
+START_TEST(test_trusted_source_not_challenged)
+{
+	char msg[4096];
+
+	reload("trust 192.0.2.0/28\n");
+	build(&reg, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	handle_from(msg, "192.0.2.20:5062");
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("authn");
+	TCase *tc = tcase_create("authn");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_register_challenged_with_each_algorithm);
+	tcase_add_test(tc, test_invite_challenged_407);
+	tcase_add_test(tc,
+	    test_register_sha256_accepted_and_credentials_removed);
+	tcase_add_test(tc, test_register_md5_accepted);
+	tcase_add_test(tc, test_sha512_256_when_configured);
+	tcase_add_test(tc, test_wrong_password_and_unknown_user_look_the_same);
+	tcase_add_test(tc, test_replay_refused_retransmission_forwarded);
+	tcase_add_test(tc, test_no_qop_nonce_single_use);
+	tcase_add_test(tc, test_stale_nonce_only_with_right_response);
+	tcase_add_test(tc, test_nonce_bound_to_source_and_algorithm);
+	tcase_add_test(tc, test_realm_and_header_failures);
+	tcase_add_test(tc, test_uri_compared_as_uri);
+	tcase_add_test(tc, test_other_realm_credentials_stay);
+	tcase_add_test(tc, test_identity_check_modes);
+	tcase_add_test(tc, test_ack_and_cancel_never_challenged);
+	tcase_add_test(tc, test_in_dialog_token);
+	tcase_add_test(tc, test_trusted_source_not_challenged);
+	suite_add_tcase(s, tc);
+	return (s);
+}

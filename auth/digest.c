@@ -363,7 +363,7 @@ digest_response(struct digest *d, const struct digest_cred *c,
 	char hha1[2 * DIGEST_HASHMAX + 1], ha2[2 * DIGEST_HASHMAX + 1];
 	char nc[9];
 	struct pl parts[6];
-	int err;
+	int err, k;
 
 	digest_hex(ha1, digest_algs[c->dc_alg].len, hha1);
 	if ((err = digest_ha2(d, c, method, body, ha2)) != 0)
@@ -376,10 +376,14 @@ digest_response(struct digest *d, const struct digest_cred *c,
 	}
 	/* The nc as the client sent it (its case), if it still says dc_nc. */
 	if (c->dc_nc_text[0] != '\0' &&
-	    strtoul(c->dc_nc_text, NULL, 16) == c->dc_nc)
+	    strtoul(c->dc_nc_text, NULL, 16) == c->dc_nc) {
 		memcpy(nc, c->dc_nc_text, sizeof(nc));
-	else
-		(void)re_snprintf(nc, sizeof(nc), "%08x", c->dc_nc);
+	} else {
+		for (k = 0; k < 8; k++)
+			nc[k] = "0123456789abcdef"[(c->dc_nc >> (28 - 4 * k)) &
+			    15];
+		nc[8] = '\0';
+	}
 	pl_set_str(&parts[2], nc);
 	parts[3] = digest_pl(&c->dc_cnonce);
 	pl_set_str(&parts[4], c->dc_qop == DIGEST_QOP_AUTH ? "auth" :

@@ -17,33 +17,52 @@
 
 struct hdr_name {
 	const char *hn_name;
+	size_t hn_len;
 	char hn_compact; /* 0: none */
 	enum pkt_hid hn_id;
 };
 
+#define HN(name, compact, id) { name, sizeof(name) - 1, compact, id }
+
 static const struct hdr_name hdr_names[] = {
-	{ "Via", 'v', HDR_VIA },
-	{ "Route", 0, HDR_ROUTE },
-	{ "Record-Route", 0, HDR_RECORD_ROUTE },
-	{ "Max-Forwards", 0, HDR_MAX_FORWARDS },
-	{ "CSeq", 0, HDR_CSEQ },
-	{ "Call-ID", 'i', HDR_CALL_ID },
-	{ "From", 'f', HDR_FROM },
-	{ "To", 't', HDR_TO },
-	{ "Content-Length", 'l', HDR_CONTENT_LENGTH },
-	{ "Contact", 'm', HDR_CONTACT },
-	{ "Path", 0, HDR_PATH },
-	{ "Authorization", 0, HDR_AUTHORIZATION },
-	{ "Proxy-Authorization", 0, HDR_PROXY_AUTHORIZATION },
-	{ "Proxy-Require", 0, HDR_PROXY_REQUIRE },
+	HN("Via", 'v', HDR_VIA),
+	HN("Route", 0, HDR_ROUTE),
+	HN("Record-Route", 0, HDR_RECORD_ROUTE),
+	HN("Max-Forwards", 0, HDR_MAX_FORWARDS),
+	HN("CSeq", 0, HDR_CSEQ),
+	HN("Call-ID", 'i', HDR_CALL_ID),
+	HN("From", 'f', HDR_FROM),
+	HN("To", 't', HDR_TO),
+	HN("Content-Length", 'l', HDR_CONTENT_LENGTH),
+	HN("Contact", 'm', HDR_CONTACT),
+	HN("Path", 0, HDR_PATH),
+	HN("Authorization", 0, HDR_AUTHORIZATION),
+	HN("Proxy-Authorization", 0, HDR_PROXY_AUTHORIZATION),
+	HN("Proxy-Require", 0, HDR_PROXY_REQUIRE),
+};
+
+/* RFC 3261 25.1 token characters: alphanum and -.!%*_+`'~ */
+static const uint8_t pkt_token_chars[256] = {
+	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1,
+	['+'] = 1, ['`'] = 1, ['\''] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
 };
 
 static bool
 pkt_istoken(int c)
 {
-	/* RFC 3261 25.1 token: alphanum / "-" / "." / "!" / "%" / "*" /
-	 * "_" / "+" / "`" / "'" / "~" */
-	return (isalnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL));
+	return (pkt_token_chars[(uint8_t)c] != 0);
 }
 
 static bool
@@ -243,14 +262,23 @@ static enum pkt_hid
 pkt_hdr_id(const struct pl *name)
 {
 	size_t i;
+	int c0;
 
+	if (name->l == 0)
+		return (HDR_OTHER);
+	c0 = tolower((unsigned char)name->p[0]);
 	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		const struct hdr_name *hn = &hdr_names[i];
 
-		if (name->l == 1 && hn->hn_compact != 0 &&
-		    tolower((unsigned char)name->p[0]) == hn->hn_compact)
-			return (hn->hn_id);
-		if (pl_strcasecmp(name, hn->hn_name) == 0)
+		if (name->l == 1) {
+			if (hn->hn_compact == c0)
+				return (hn->hn_id);
+			continue;
+		}
+		/* Cheap tests first: length and first letter. */
+		if (hn->hn_len == name->l &&
+		    tolower((unsigned char)hn->hn_name[0]) == c0 &&
+		    strncasecmp(name->p, hn->hn_name, name->l) == 0)
 			return (hn->hn_id);
 	}
 	return (HDR_OTHER);

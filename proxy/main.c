@@ -2,13 +2,19 @@
  * sipwarden: a stateless authenticating SIP proxy.  Command line (SPEC
  * section 1): run, check a config (-t), version and help.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include <re.h>
 
+#include "auth/passwd.h"
 #include "core/log.h"
 #include "proxy/server.h"
 #include "proxy/snapshot.h"
@@ -21,6 +27,7 @@ main_usage(FILE *f)
 {
 	(void)fprintf(f,
 	    "usage: sipwarden [-t] [-c FILE]\n"
+	    "       sipwarden passwd FILE REALM USER\n"
 	    "       sipwarden -V | --version\n"
 	    "       sipwarden -h | --help\n"
 	    "\n"
@@ -28,6 +35,9 @@ main_usage(FILE *f)
 	    "  -t        check the config and the files it names, then exit\n"
 	    "  -V        print the version\n"
 	    "  -h        this help\n"
+	    "  passwd    add or replace USER in the users file FILE; the\n"
+	    "            password is read from the terminal (twice) or from\n"
+	    "            the first line of standard input\n"
 	    "\n"
 	    "Signals: HUP reloads, TERM and INT stop.\n");
 }
@@ -71,6 +81,81 @@ main_run(const char *path)
 	return (rc);
 }
 
+/* One line from f into buf, without its line end; false at EOF. */
+static bool
+main_getline(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	if (fgets(buf, (int)size, f) == NULL)
+		return (false);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return (true);
+}
+
+/* Prompt on the terminal with echo off. */
+static bool
+main_ask(FILE *tty, const char *prompt, char *buf, size_t size)
+{
+	struct termios old, noecho;
+	bool ok;
+
+	(void)fputs(prompt, stderr);
+	(void)fflush(stderr);
+	if (tcgetattr(fileno(tty), &old) != 0)
+		return (false);
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	(void)tcsetattr(fileno(tty), TCSAFLUSH, &noecho);
+	ok = main_getline(tty, buf, size);
+	(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	(void)fputs("\n", stderr);
+	return (ok);
+}
+
+/* The password: twice on a terminal, else the first line of stdin. */
+static bool
+main_password(char *pass, size_t size)
+{
+	char again[1024];
+	bool ok;
+
+	if (!isatty(STDIN_FILENO))
+		return (main_getline(stdin, pass, size));
+	ok = main_ask(stdin, "Password: ", pass, size) &&
+	    main_ask(stdin, "Again: ", again, sizeof(again));
+	if (ok && strcmp(pass, again) != 0) {
+		(void)fprintf(stderr, "sipwarden: passwords differ\n");
+		ok = false;
+	}
+	OPENSSL_cleanse(again, sizeof(again));
+	return (ok);
+}
+
+/* sipwarden passwd FILE REALM USER */
+static int
+main_passwd(int argc, char *argv[])
+{
+	char pass[1024], err[4352];
+	int rc = 1;
+
+	if (argc != 5) {
+		main_usage(stderr);
+		return (1);
+	}
+	if (!main_password(pass, sizeof(pass))) {
+		(void)fprintf(stderr, "sipwarden: no password read\n");
+	} else if (passwd_set(argv[2], argv[3], argv[4], pass, err,
+		       sizeof(err)) != 0) {
+		(void)fprintf(stderr, "%s\n", err);
+	} else {
+		rc = 0;
+	}
+	OPENSSL_cleanse(pass, sizeof(pass));
+	return (rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -81,6 +166,9 @@ main(int argc, char *argv[])
 	};
 	const char *path = DEFAULT_CONFIG;
 	int ch, check = 0;
+
+	if (argc > 1 && strcmp(argv[1], "passwd") == 0)
+		return (main_passwd(argc, argv));
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {

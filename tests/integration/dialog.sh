@@ -34,7 +34,7 @@ SW = port("SW")
 ua = sock(port("UA"))
 pbx = sock(port("PBX"))
 me = hostport(port("UA"))
-RR = r"<sip:[A-Za-z0-9_-]{30,46}@%s;lr>" % re.escape(hostport(SW))
+RR = r"<sip:[A-Za-z0-9_-]{30,46}@%s;lr;swt=[A-Za-z0-9_-]{20}>" % re.escape(hostport(SW))
 
 
 def forward(method, totag=None, route=None, via=None):
@@ -69,7 +69,8 @@ for method, totag in (("INVITE", "re"), ("SUBSCRIBE", "re"), ("OPTIONS", None),
                                                     m.values("record-route")))
 m = forward("REGISTER")
 check(not m.values("record-route"), "REGISTER got a Record-Route")
-check(len(m.values("path")) == 1 and re.fullmatch(RR, m.values("path")[0]),
+PATH = r"<sip:[A-Za-z0-9_-]{30,46}@%s;lr>" % re.escape(hostport(SW))
+check(len(m.values("path")) == 1 and re.fullmatch(PATH, m.values("path")[0]),
       "REGISTER Path %r" % m.values("path"))
 
 # Only our own Route entries are removed, with or without a token.

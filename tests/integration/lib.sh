@@ -174,6 +174,14 @@ sw_config() {
 		echo "users users"
 		echo "workers ${SW_WORKERS:-2}"
 		echo "log_level ${SW_LOGLEVEL:-debug}"
+		# The forwarding cases trust their loopback clients; the
+		# authentication cases set SW_AUTH=1 and answer challenges.
+		if [ -z "${SW_AUTH:-}" ]; then
+			case $IP in
+			*:*) echo "trust $IP/128" ;;
+			*) echo "trust $IP/32" ;;
+			esac
+		fi
 		for line in "$@"; do
 			echo "$line"
 		done

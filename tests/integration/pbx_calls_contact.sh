@@ -76,7 +76,7 @@ for r in (ringing, ok):
           "our Via lacks received: %r" % vias[0])
 rr = ok.values("record-route")
 check(len(rr) == 1 and
-      re.fullmatch(r"<sip:[A-Za-z0-9_-]{30,46}@%s;lr>" % re.escape(hostport(SW)), rr[0]),
+      re.fullmatch(r"<sip:[A-Za-z0-9_-]{30,46}@%s;lr;swt=[A-Za-z0-9_-]{20}>" % re.escape(hostport(SW)), rr[0]),
       "200 lacks sipwarden's Record-Route: %r" % rr)
 to = ok.hdr("to")
 check(";tag=" in to, "200 without To tag")

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-SIP_TARGETS = ("pkt", "forward")
+SIP_TARGETS = ("pkt", "forward", "pipeline")
 TIMEOUT = 10  # seconds for one input
 RSS_MB = 2048
 

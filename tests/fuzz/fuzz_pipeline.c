@@ -1,0 +1,111 @@
+/*
+ * libFuzzer: one datagram through the whole pipeline (filter, scanner,
+ * direction, authentication, forwarding), from a client and from the PBX,
+ * with a real snapshot loaded from a config written at start-up.  Every
+ * message sent must be one the scanner reads back as SIP.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <re.h>
+
+#include "auth/replay.h"
+#include "core/addr.h"
+#include "core/log.h"
+#include "proxy/pipeline.h"
+#include "proxy/snapshot.h"
+
+static struct snapshot *sn;
+static struct pctx *pc;
+static struct pkt check;
+static struct sa client, pbx;
+
+static void
+fuzz_err(const char *msg, void *arg)
+{
+	(void)arg;
+	(void)fprintf(stderr, "fuzz_pipeline: %s\n", msg);
+	abort();
+}
+
+static void
+fuzz_write(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) < 0)
+		abort();
+	(void)fclose(f);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char dir[] = "/tmp/fuzz_pipeline.XXXXXX", path[256];
+	struct replay *r;
+
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL)
+		abort();
+	fuzz_write(dir, "users",
+	    "alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20\n");
+	fuzz_write(dir, "sipwarden.conf",
+	    "listen udp:127.0.0.1:5060\nlisten udp:[::1]:5060\n"
+	    "upstream udp:127.0.0.1:5080\nrealm sipwarden.test\n"
+	    "users users\nlog_level error\ntrust 192.0.2.128/25\n");
+	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", dir);
+	if (snapshot_load(path, NULL, NULL, 0, &sn, fuzz_err, NULL, NULL) != 0 ||
+	    replay_alloc(&r) != 0 || pctx_alloc(&pc, r) != 0)
+		abort();
+	(void)log_open("stderr", LOGL_ERROR, LOGF_TEXT);
+	(void)sa_set_str(&client, "192.0.2.10", 5062);
+	(void)sa_set_str(&pbx, "127.0.0.1", 5080);
+	return (0);
+}
+
+static void
+fuzz_one(const uint8_t *data, size_t size, const struct sa *src)
+{
+	struct pipe_in in;
+	struct action act;
+
+	memset(&in, 0, sizeof(in));
+	in.pi_buf = (const char *)data;
+	in.pi_len = size;
+	in.pi_src.f_tp = TP_UDP;
+	in.pi_src.f_addr = *src;
+	in.pi_now_ms = 1764000000000ULL;
+	pipeline_handle(pc, sn, &in, &act);
+	if (act.a_kind == ACT_SEND &&
+	    pkt_scan(&check, act.a_out, act.a_outlen) == PKT_GARBAGE) {
+		(void)fprintf(stderr, "sent garbage: %s\n", check.p_why);
+		abort();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct sa *srcs[3];
+	static struct sa trusted;
+	size_t i;
+
+	if (srcs[0] == NULL) {
+		(void)sa_set_str(&trusted, "192.0.2.200", 5060);
+		srcs[0] = &client;
+		srcs[1] = &pbx;
+		srcs[2] = &trusted;
+	}
+	for (i = 0; i < 3; i++)
+		fuzz_one(data, size, srcs[i]);
+	return (0);
+}

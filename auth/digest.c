@@ -19,8 +19,8 @@ struct digest {
 };
 
 static const struct {
-	const char *name;    /* as in SIP */
-	const char *ossl;    /* OpenSSL's name */
+	const char *name; /* as in SIP */
+	const char *ossl; /* OpenSSL's name */
 	size_t len;
 } digest_algs[DIGEST_NALGS] = {
 	{ "MD5", "MD5", 16 },
@@ -45,9 +45,9 @@ enum dparam {
 	DP_N,
 };
 
-static const char *const dparam_names[DP_N] = { "username", "realm",
-	"nonce", "uri", "response", "cnonce", "opaque", "algorithm", "qop",
-	"nc", "userhash", "username*" };
+static const char *const dparam_names[DP_N] = { "username", "realm", "nonce",
+	"uri", "response", "cnonce", "opaque", "algorithm", "qop", "nc",
+	"userhash", "username*" };
 
 const char *
 digest_alg_name(enum digest_alg alg)
@@ -70,8 +70,9 @@ digest_istoken(int c)
 static void
 digest_skip_lws(const struct pl *v, size_t *i)
 {
-	while (*i < v->l && (v->p[*i] == ' ' || v->p[*i] == '\t' ||
-				v->p[*i] == '\r' || v->p[*i] == '\n'))
+	while (*i < v->l &&
+	    (v->p[*i] == ' ' || v->p[*i] == '\t' || v->p[*i] == '\r' ||
+		v->p[*i] == '\n'))
 		(*i)++;
 }
 
@@ -108,8 +109,8 @@ digest_param(const struct pl *v, size_t *i, struct pl *name,
 	size_t j = *i;
 
 	name->p = v->p + j;
-	while (j < v->l && (digest_istoken((unsigned char)v->p[j]) ||
-			       v->p[j] == '*'))
+	while (j < v->l &&
+	    (digest_istoken((unsigned char)v->p[j]) || v->p[j] == '*'))
 		j++;
 	name->l = (size_t)(v->p + j - name->p);
 	digest_skip_lws(v, &j);
@@ -380,21 +381,21 @@ digest_response(struct digest *d, const struct digest_cred *c,
 		memcpy(nc, c->dc_nc_text, sizeof(nc));
 	} else {
 		for (k = 0; k < 8; k++)
-			nc[k] = "0123456789abcdef"[(c->dc_nc >> (28 - 4 * k)) &
-			    15];
+			nc[k] =
+			    "0123456789abcdef"[(c->dc_nc >> (28 - 4 * k)) & 15];
 		nc[8] = '\0';
 	}
 	pl_set_str(&parts[2], nc);
 	parts[3] = digest_pl(&c->dc_cnonce);
-	pl_set_str(&parts[4], c->dc_qop == DIGEST_QOP_AUTH ? "auth" :
-							      "auth-int");
+	pl_set_str(&parts[4],
+	    c->dc_qop == DIGEST_QOP_AUTH ? "auth" : "auth-int");
 	pl_set_str(&parts[5], ha2);
 	return (digest_h(d, c->dc_alg, parts, 6, out));
 }
 
 bool
-digest_check(struct digest *d, const struct digest_cred *c,
-    const uint8_t *ha1, const struct pl *method, const struct pl *body)
+digest_check(struct digest *d, const struct digest_cred *c, const uint8_t *ha1,
+    const struct pl *method, const struct pl *body)
 {
 	char want[2 * DIGEST_HASHMAX + 1], got[2 * DIGEST_HASHMAX + 1];
 	size_t i, n = 2 * digest_algs[c->dc_alg].len;
@@ -405,6 +406,6 @@ digest_check(struct digest *d, const struct digest_cred *c,
 	memset(got, 0, sizeof(got));
 	for (i = 0; i < c->dc_response.ds_l && i < n; i++)
 		got[i] = (char)tolower((unsigned char)c->dc_response.ds_p[i]);
-	return ((CRYPTO_memcmp(want, got, n) == 0) &
-	    (c->dc_response.ds_l == n));
+	return (
+	    (CRYPTO_memcmp(want, got, n) == 0) & (c->dc_response.ds_l == n));
 }

@@ -49,7 +49,7 @@ struct digest_cred {
 	enum digest_alg dc_alg;
 	bool dc_alg_given;
 	enum digest_qop dc_qop;
-	uint32_t dc_nc; /* 0 without qop */
+	uint32_t dc_nc;     /* 0 without qop */
 	char dc_nc_text[9]; /* as sent: the response is computed over it */
 };
 

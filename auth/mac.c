@@ -67,7 +67,7 @@ mac_ctx_new(EVP_MAC *alg, const uint8_t *key)
 	EVP_MAC_CTX *ctx;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
+	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if ((ctx = EVP_MAC_CTX_new(alg)) == NULL)
 		return (NULL);
@@ -88,8 +88,8 @@ mac_bind(struct mac *m, const struct secrets *s, uint64_t gen)
 	mac_clear(m);
 	for (i = 0; i < s->ss_n; i++) {
 		for (u = 0; u < SECRET_NUSES; u++) {
-			m->m_ctx[i][u] = mac_ctx_new(m->m_alg,
-			    s->ss_v[i].s_key[u]);
+			m->m_ctx[i][u] =
+			    mac_ctx_new(m->m_alg, s->ss_v[i].s_key[u]);
 			if (m->m_ctx[i][u] == NULL) {
 				mac_clear(m);
 				return (ENOMEM);

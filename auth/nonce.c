@@ -40,8 +40,8 @@ nonce_get32(const uint8_t *p)
 static size_t
 nonce_ip(const struct sa *src, uint8_t out[16])
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 
 	if (sa_af(src) == AF_INET) {
 		memcpy(out, &src->u.in.sin_addr, 4);
@@ -56,8 +56,8 @@ nonce_ip(const struct sa *src, uint8_t out[16])
 }
 
 static int
-nonce_tag(struct mac *m, size_t idx, const uint8_t *body,
-    const struct sa *src, const char *realm, uint8_t *tag)
+nonce_tag(struct mac *m, size_t idx, const uint8_t *body, const struct sa *src,
+    const char *realm, uint8_t *tag)
 {
 	struct mac_part parts[3];
 	uint8_t ip[16];

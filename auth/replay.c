@@ -95,8 +95,8 @@ replay_evict(struct slot *s)
 uint32_t
 replay_issue(struct replay *r)
 {
-	uint32_t c = atomic_fetch_add_explicit(&r->r_counter, 1,
-	    memory_order_relaxed);
+	uint32_t c =
+	    atomic_fetch_add_explicit(&r->r_counter, 1, memory_order_relaxed);
 	uint32_t i = c % REPLAY_SLOTS;
 	struct slot *s = &r->r_slots[i];
 	pthread_mutex_t *l = &r->r_locks[i % REPLAY_LOCKS];

@@ -29,7 +29,7 @@
 
 struct nonce;
 
-#define REPLAY_SLOTS  (1u << 18)
+#define REPLAY_SLOTS        (1u << 18)
 #define REPLAY_RETRANS_SECS 32
 
 enum replay_result {

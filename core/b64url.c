@@ -13,7 +13,8 @@ b64url_encode(const uint8_t *in, size_t n, char *out)
 	uint32_t v;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = b64url_abc[v >> 18];
 		out[o++] = b64url_abc[(v >> 12) & 63];
 		out[o++] = b64url_abc[(v >> 6) & 63];

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define B64URL_LEN(n) (((n) * 4 + 2) / 3)
+#define B64URL_LEN(n) (((n)*4 + 2) / 3)
 
 /* Encode n bytes; writes B64URL_LEN(n) characters and a NUL. */
 size_t b64url_encode(const uint8_t *in, size_t n, char *out);

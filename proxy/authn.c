@@ -34,8 +34,7 @@ _Static_assert((int)CFG_ALG_MD5 == (int)DIGEST_MD5 &&
 static const struct {
 	const char *name;
 	bool bans;
-} authn_reasons[AUTHN_NREASONS] = {
-	{ "none", false },
+} authn_reasons[AUTHN_NREASONS] = { { "none", false },
 #define X(e, s, b) { s, b },
 	AUTHN_REASONS(X)
 #undef X
@@ -85,8 +84,8 @@ static enum authn_reason
 authn_find(const struct snapshot *sn, const struct pkt *p,
     struct digest_cred *c, struct authn_result *res, bool *found)
 {
-	enum pkt_hid id = authn_is_register(p) ? HDR_AUTHORIZATION :
-						   HDR_PROXY_AUTHORIZATION;
+	enum pkt_hid id =
+	    authn_is_register(p) ? HDR_AUTHORIZATION : HDR_PROXY_AUTHORIZATION;
 	enum authn_reason why = AUTHN_NONE;
 	struct digest_cred tmp;
 	size_t i;
@@ -160,9 +159,11 @@ authn_user_is(const struct pl *uri, const struct digest_str *name)
 		return (false);
 	while (i < user.l) {
 		c = user.p[i++];
-		if (c == '%' && i + 1 < user.l && isxdigit((unsigned char)user.p[i]) &&
+		if (c == '%' && i + 1 < user.l &&
+		    isxdigit((unsigned char)user.p[i]) &&
 		    isxdigit((unsigned char)user.p[i + 1])) {
-			c = (char)(ch_hex(user.p[i]) << 4 | ch_hex(user.p[i + 1]));
+			c = (char)(ch_hex(user.p[i]) << 4 |
+			    ch_hex(user.p[i + 1]));
 			i += 2;
 		}
 		if (n >= name->ds_l || name->ds_p[n++] != c)
@@ -191,8 +192,8 @@ authn_identity(const struct cfg *cfg, const struct pkt *p,
 
 /* The digest response, checked for a known or an unknown user alike. */
 static enum authn_reason
-authn_response(struct authn *an, const struct snapshot *sn,
-    const struct pkt *p, const struct digest_cred *c)
+authn_response(struct authn *an, const struct snapshot *sn, const struct pkt *p,
+    const struct digest_cred *c)
 {
 	const struct user *u;
 	const uint8_t *ha1 = an->an_dummy;
@@ -204,17 +205,15 @@ authn_response(struct authn *an, const struct snapshot *sn,
 	known = u != NULL && u->u_has[c->dc_alg];
 	if (known)
 		ha1 = u->u_ha1[c->dc_alg];
-	if (!digest_check(an->an_digest, c, ha1, &p->p_method, &body) ||
-	    !known)
+	if (!digest_check(an->an_digest, c, ha1, &p->p_method, &body) || !known)
 		return (known ? AUTHN_BAD_RESPONSE : AUTHN_UNKNOWN_USER);
 	return (AUTHN_NONE);
 }
 
 /* The replay check, once the response is known to be right. */
 static enum authn_reason
-authn_replay(struct authn *an, const struct pkt *p,
-    const struct digest_cred *c, const struct nonce *n, uint32_t now,
-    bool *stale)
+authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
+    const struct nonce *n, uint32_t now, bool *stale)
 {
 	uint32_t nc = c->dc_qop == DIGEST_QOP_NONE ? 1 : c->dc_nc;
 
@@ -231,9 +230,9 @@ authn_replay(struct authn *an, const struct pkt *p,
 
 /* Credentials found: nonce, response, replay, identity, in that order. */
 static enum authn_reason
-authn_verify(struct authn *an, const struct snapshot *sn,
-    const struct pkt *p, const struct sa *src, uint32_t now,
-    const struct digest_cred *c, bool *stale)
+authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
+    const struct sa *src, uint32_t now, const struct digest_cred *c,
+    bool *stale)
 {
 	const struct cfg *cfg = sn->sn_cfg;
 	struct pl text = { c->dc_nonce.ds_p, c->dc_nonce.ds_l };
@@ -263,9 +262,8 @@ authn_verify(struct authn *an, const struct snapshot *sn,
 }
 
 void
-authn_request(struct authn *an, const struct snapshot *sn,
-    const struct pkt *p, const struct sa *src, uint32_t now,
-    struct authn_result *res)
+authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
+    const struct sa *src, uint32_t now, struct authn_result *res)
 {
 	struct digest_cred c;
 	bool found;
@@ -304,8 +302,9 @@ authn_challenge(struct authn *an, const struct snapshot *sn,
 		    cfg->c_realm, text);
 		if (err != 0)
 			return (err);
-		obuf_puts(ob, authn_is_register(p) ? "WWW-Authenticate" :
-						       "Proxy-Authenticate");
+		obuf_puts(ob,
+		    authn_is_register(p) ? "WWW-Authenticate" :
+					   "Proxy-Authenticate");
 		obuf_puts(ob, ": Digest realm=\"");
 		obuf_puts(ob, cfg->c_realm);
 		obuf_puts(ob, "\", nonce=\"");

@@ -21,14 +21,14 @@ struct sa;
 struct snapshot;
 
 /* auth_fail reasons (SPEC section 5), in one list. */
-#define AUTHN_REASONS(X)                                                      \
-	X(BAD_RESPONSE, "bad_response", true)                                 \
-	X(UNKNOWN_USER, "unknown_user", true)                                 \
-	X(STALE_NONCE, "stale_nonce", false)                                  \
-	X(BAD_NONCE, "bad_nonce", false)                                      \
-	X(REPLAY, "replay", false)                                            \
-	X(WRONG_REALM, "wrong_realm", false)                                  \
-	X(BAD_HEADER, "bad_header", false)                                    \
+#define AUTHN_REASONS(X)                                                       \
+	X(BAD_RESPONSE, "bad_response", true)                                  \
+	X(UNKNOWN_USER, "unknown_user", true)                                  \
+	X(STALE_NONCE, "stale_nonce", false)                                   \
+	X(BAD_NONCE, "bad_nonce", false)                                       \
+	X(REPLAY, "replay", false)                                             \
+	X(WRONG_REALM, "wrong_realm", false)                                   \
+	X(BAD_HEADER, "bad_header", false)                                     \
 	X(IDENTITY, "identity", true)
 
 enum authn_reason {
@@ -36,7 +36,7 @@ enum authn_reason {
 #define X(e, s, b) AUTHN_##e,
 	AUTHN_REASONS(X)
 #undef X
-	AUTHN_NREASONS,
+	    AUTHN_NREASONS,
 };
 
 enum authn_verdict {
@@ -51,7 +51,7 @@ struct authn_result {
 	enum authn_verdict ar_verdict;
 	enum authn_reason ar_reason;
 	bool ar_stale;
-	struct digest_str ar_user;        /* claimed username, if any */
+	struct digest_str ar_user;          /* claimed username, if any */
 	struct pl ar_strip[AUTHN_MAXSTRIP]; /* our realm's credential lines */
 	size_t ar_nstrip;
 };

@@ -64,8 +64,8 @@ branch_txn_hash(struct mac *m, const struct pkt *p, uint8_t *h)
 		cseq[2] = (uint8_t)(p->p_cseq >> 8);
 		cseq[3] = (uint8_t)p->p_cseq;
 		parts[n++] = (struct mac_part){ p->p_ruri.p, p->p_ruri.l };
-		parts[n++] = (struct mac_part){ p->p_from.n_tag.p,
-			p->p_from.n_tag.l };
+		parts[n++] =
+		    (struct mac_part){ p->p_from.n_tag.p, p->p_from.n_tag.l };
 		parts[n++] = (struct mac_part){ p->p_callid.p, p->p_callid.l };
 		parts[n++] = (struct mac_part){ cseq, sizeof(cseq) };
 		parts[n++] = (struct mac_part){ v->v_elem.p, v->v_elem.l };
@@ -129,7 +129,8 @@ branch_check(struct mac *m, const struct secrets *s, const struct pl *branch,
 
 	if (!branch_is_ours(branch) ||
 	    b64url_decode(branch->p + BRANCH_PREFIXLEN,
-		branch->l - BRANCH_PREFIXLEN, raw, sizeof(raw)) != sizeof(raw) ||
+		branch->l - BRANCH_PREFIXLEN, raw,
+		sizeof(raw)) != sizeof(raw) ||
 	    raw[0] != BRANCH_VERSION)
 		return (false);
 	id = (uint16_t)(raw[1] << 8 | raw[2]);
@@ -206,8 +207,8 @@ flow_fill(const uint8_t *raw, size_t n, struct flow *f)
 }
 
 bool
-flow_token_check(struct mac *m, const struct secrets *s,
-    const struct pl *tok, struct flow *f)
+flow_token_check(struct mac *m, const struct secrets *s, const struct pl *tok,
+    struct flow *f)
 {
 	uint8_t raw[FLOW_MAXRAW], tag[TAGLEN];
 	struct mac_part part;
@@ -277,8 +278,8 @@ dialog_token_make(struct mac *m, const struct secrets *s,
 }
 
 bool
-dialog_token_check(struct mac *m, const struct secrets *s,
-    const struct pl *tok, const struct pl *flowtok, const struct pl *callid)
+dialog_token_check(struct mac *m, const struct secrets *s, const struct pl *tok,
+    const struct pl *flowtok, const struct pl *callid)
 {
 	uint8_t raw[3 + DIALOG_TAGLEN], tag[DIALOG_TAGLEN];
 	int idx = -1;

@@ -37,8 +37,9 @@ fwd_after(const struct pl *val, const struct pl *elem)
 	}
 	rest.l -= (size_t)(comma + 1 - rest.p);
 	rest.p = comma + 1;
-	while (rest.l > 0 && (rest.p[0] == ' ' || rest.p[0] == '\t' ||
-				 rest.p[0] == '\r' || rest.p[0] == '\n')) {
+	while (rest.l > 0 &&
+	    (rest.p[0] == ' ' || rest.p[0] == '\t' || rest.p[0] == '\r' ||
+		rest.p[0] == '\n')) {
 		rest.p++;
 		rest.l--;
 	}
@@ -69,10 +70,9 @@ fwd_via_top(struct obuf *ob, const struct pkt_via *v, const struct sa *src)
 	head.p = v->v_elem.p;
 	head.l = (size_t)(v->v_params.p - v->v_elem.p);
 	/* White space before the parameters, a folded line included. */
-	while (head.l > 0 && (head.p[head.l - 1] == ' ' ||
-				 head.p[head.l - 1] == '\t' ||
-				 head.p[head.l - 1] == '\r' ||
-				 head.p[head.l - 1] == '\n'))
+	while (head.l > 0 &&
+	    (head.p[head.l - 1] == ' ' || head.p[head.l - 1] == '\t' ||
+		head.p[head.l - 1] == '\r' || head.p[head.l - 1] == '\n'))
 		head.l--;
 	obuf_putpl(ob, &head);
 	fwd_via_params(ob, &v->v_params);
@@ -129,8 +129,9 @@ fwd_copy_skip(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h,
 		return;
 	rest.p = h->h_val.p + pos;
 	rest.l = h->h_val.l - pos;
-	while (rest.l > 0 && (rest.p[0] == ' ' || rest.p[0] == '\t' ||
-				 rest.p[0] == '\r' || rest.p[0] == '\n')) {
+	while (rest.l > 0 &&
+	    (rest.p[0] == ' ' || rest.p[0] == '\t' || rest.p[0] == '\r' ||
+		rest.p[0] == '\n')) {
 		rest.p++;
 		rest.l--;
 	}
@@ -294,8 +295,8 @@ fwd_totag(const struct pkt *p, char out[17])
 int
 fwd_via_dest(const struct pkt_via *v, struct sa *dst)
 {
-	const struct pl *host = v->v_received.l > 0 ? &v->v_received :
-						      &v->v_host;
+	const struct pl *host =
+	    v->v_received.l > 0 ? &v->v_received : &v->v_host;
 	uint32_t port = v->v_port ? v->v_port : 5060;
 	struct pl rp = v->v_rportval;
 	size_t i;

@@ -23,13 +23,14 @@ struct sa;
 /* What to do to a request on its way through. */
 struct fwd_req {
 	const struct pkt *fr_pkt;
-	const struct sa *fr_src;    /* where it came from (received/rport) */
-	const char *fr_via;         /* our Via value, "SIP/2.0/UDP h:p;branch=..." */
-	size_t fr_nroute;           /* our Route elements on top: remove */
-	const char *fr_rr[2];       /* Record-Route URIs to add on top, or NULL */
-	const char *fr_path;        /* Path URI to add on top, or NULL */
-	const struct pl *fr_strip;  /* header lines to leave out (credentials), */
-	size_t fr_nstrip;           /* given by their offsets in the buffer */
+	const struct sa *fr_src; /* where it came from (received/rport) */
+	const char *fr_via;   /* our Via value, "SIP/2.0/UDP h:p;branch=..." */
+	size_t fr_nroute;     /* our Route elements on top: remove */
+	const char *fr_rr[2]; /* Record-Route URIs to add on top, or NULL */
+	const char *fr_path;  /* Path URI to add on top, or NULL */
+	const struct pl
+	    *fr_strip;    /* header lines to leave out (credentials), */
+	size_t fr_nstrip; /* given by their offsets in the buffer */
 };
 
 /* Rewrite a request; false when it does not fit. */

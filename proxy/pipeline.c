@@ -22,8 +22,7 @@
 #define DROP_LOG_PER_SEC 5
 #define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 32)
 
-static const char *const drop_names[] = {
-	"none",
+static const char *const drop_names[] = { "none",
 #define X(e, s) s,
 	DROP_REASONS(X)
 #undef X
@@ -179,9 +178,8 @@ pipe_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
 		    why);
 	else if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_in->pi_now_ms))
 		log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
-		    "code=%u method=%r why=%s suppressed=%llu",
-		    (unsigned)code, &p->p_method, why,
-		    pipe_log_taken(&pr->pr_pc->pc_replylog));
+		    "code=%u method=%r why=%s suppressed=%llu", (unsigned)code,
+		    &p->p_method, why, pipe_log_taken(&pr->pr_pc->pc_replylog));
 	pipe_send(pr->pr_pc, pr->pr_act, &ob, &dst);
 }
 
@@ -229,8 +227,8 @@ pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,
 	struct obuf ob;
 
 	ftok.p = tok;
-	ftok.l = flow_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, f,
-	    tok);
+	ftok.l =
+	    flow_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, f, tok);
 	if (ftok.l == 0)
 		return (false);
 	obuf_init(&ob, out, size - 1);
@@ -288,8 +286,7 @@ pipe_dialog_creating(const struct pkt *p)
 
 /* Is the URI ours (host and port of one of our listeners)? */
 static bool
-pipe_uri_ours(const struct snapshot *sn, const struct pl *uri,
-    struct pl *user)
+pipe_uri_ours(const struct snapshot *sn, const struct pl *uri, struct pl *user)
 {
 	struct pl host, params;
 	uint16_t port;
@@ -301,9 +298,9 @@ pipe_uri_ours(const struct snapshot *sn, const struct pl *uri,
 
 /* What our Route elements on top of a request say. */
 struct pipe_routes {
-	size_t rt_n;    /* how many: removed before forwarding */
-	int rt_flow;    /* first flow token: 1 verified, -1 did not, 0 none */
-	int rt_dialog;  /* first dialog token: likewise */
+	size_t rt_n;   /* how many: removed before forwarding */
+	int rt_flow;   /* first flow token: 1 verified, -1 did not, 0 none */
+	int rt_dialog; /* first dialog token: likewise */
 	struct flow rt_f;
 };
 
@@ -318,15 +315,17 @@ pipe_route_tokens(struct pipe_req *pr, const struct pkt_naddr *na,
 	if (rt->rt_flow == 0 && user->l > 0)
 		rt->rt_flow = flow_token_check(pr->pr_pc->pc_mac,
 				  pr->pr_sn->sn_secrets, user, &rt->rt_f) ?
-				 1 : -1;
+		    1 :
+		    -1;
 	if (rt->rt_dialog != 0 ||
 	    pkt_uri_hostport(&na->n_uri, &swt, &host, &port, &params) != 0 ||
 	    !pkt_param(&params, "swt", &swt))
 		return;
-	rt->rt_dialog = dialog_token_check(pr->pr_pc->pc_mac,
-			    pr->pr_sn->sn_secrets, &swt, user,
-			    &pr->pr_p->p_callid) ?
-			   1 : -1;
+	rt->rt_dialog =
+	    dialog_token_check(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, &swt,
+		user, &pr->pr_p->p_callid) ?
+	    1 :
+	    -1;
 }
 
 /* Our Route elements on top of the request, and their tokens. */
@@ -371,8 +370,7 @@ pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */
 static void
 pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
-    const struct flow *client, bool path, const struct pl *strip,
-    size_t nstrip)
+    const struct flow *client, bool path, const struct pl *strip, size_t nstrip)
 {
 	const struct pkt *p = pr->pr_p;
 	size_t inl = pr->pr_in->pi_src.f_lsock, outl = dst->f_lsock;
@@ -393,20 +391,19 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	if (!pipe_via(pr, outl, &relay, via, sizeof(via)))
 		goto toobig;
 	if (pipe_dialog_creating(p)) {
-		if (!pipe_rr_uri(pr, outl, client, true, rr[0],
-		    sizeof(rr[0])))
+		if (!pipe_rr_uri(pr, outl, client, true, rr[0], sizeof(rr[0])))
 			goto toobig;
 		fr.fr_rr[0] = rr[0];
 		if (inl != outl) {
 			if (!pipe_rr_uri(pr, inl, client, true, rr[1],
-			    sizeof(rr[1])))
+				sizeof(rr[1])))
 				goto toobig;
 			fr.fr_rr[1] = rr[1];
 		}
 	}
 	if (path) {
 		if (!pipe_rr_uri(pr, outl, client, false, pathuri,
-		    sizeof(pathuri)))
+			sizeof(pathuri)))
 			goto toobig;
 		fr.fr_path = pathuri;
 	}
@@ -453,8 +450,8 @@ pipe_challenge(struct pipe_req *pr, bool stale)
 
 	obuf_init(&ob, hdrs, sizeof(hdrs) - 1);
 	if (authn_challenge(&pr->pr_pc->pc_authn, pr->pr_sn, p,
-		&pr->pr_in->pi_src.f_addr, (uint32_t)(pr->pr_in->pi_now_ms / 1000),
-		stale, &ob) != 0) {
+		&pr->pr_in->pi_src.f_addr,
+		(uint32_t)(pr->pr_in->pi_now_ms / 1000), stale, &ob) != 0) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,
 		    "challenge too big");
 		return;
@@ -629,9 +626,9 @@ pipe_request(struct pipe_req *pr, enum pkt_verdict v)
 {
 	const struct pkt *p = pr->pr_p;
 
-	atomic_fetch_add_explicit(
-	    &pr->pr_pc->pc_stats.ps_requests[pipe_method(&p->p_method)], 1,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats
+				       .ps_requests[pipe_method(&p->p_method)],
+	    1, memory_order_relaxed);
 	if (v == PKT_BAD) {
 		if (pkt_method_is(&p->p_method, "ACK"))
 			pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act,
@@ -696,9 +693,9 @@ pipe_response(struct pipe_req *pr, enum pkt_verdict v)
 		    "top Via is not ours");
 		return;
 	}
-	atomic_fetch_add_explicit(
-	    &pr->pr_pc->pc_stats.ps_responses[p->p_scode / 100 - 1], 1,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats
+				       .ps_responses[p->p_scode / 100 - 1],
+	    1, memory_order_relaxed);
 	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
 	if (!fwd_response(&ob, p)) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_TOO_BIG,

@@ -21,13 +21,13 @@ struct replay;
 struct snapshot;
 
 /* Drop reasons (SPEC section 5), in one list. */
-#define DROP_REASONS(X)                                                       \
-	X(NOT_ALLOWED, "not_allowed")                                         \
-	X(BANNED, "banned")                                                   \
-	X(CHALLENGE_LIMIT, "challenge_limit")                                 \
-	X(MALFORMED, "malformed")                                             \
-	X(TOO_BIG, "too_big")                                                 \
-	X(BAD_TOKEN, "bad_token")                                             \
+#define DROP_REASONS(X)                                                        \
+	X(NOT_ALLOWED, "not_allowed")                                          \
+	X(BANNED, "banned")                                                    \
+	X(CHALLENGE_LIMIT, "challenge_limit")                                  \
+	X(MALFORMED, "malformed")                                              \
+	X(TOO_BIG, "too_big")                                                  \
+	X(BAD_TOKEN, "bad_token")                                              \
 	X(NOT_OURS, "not_ours")
 
 enum drop_reason {
@@ -35,22 +35,22 @@ enum drop_reason {
 #define X(e, s) DROP_##e,
 	DROP_REASONS(X)
 #undef X
-	DROP_NREASONS,
+	    DROP_NREASONS,
 };
 
 const char *pipeline_drop_name(enum drop_reason r);
 
 /* Request methods counted by name; everything else is "other". */
-#define PIPE_METHODS(X)                                                       \
-	X(INVITE) X(ACK) X(BYE) X(CANCEL) X(REGISTER) X(OPTIONS) X(PRACK)     \
-	X(SUBSCRIBE) X(NOTIFY) X(PUBLISH) X(INFO) X(REFER) X(MESSAGE)         \
-	X(UPDATE)
+#define PIPE_METHODS(X)                                                        \
+	X(INVITE)                                                              \
+	X(ACK) X(BYE) X(CANCEL) X(REGISTER) X(OPTIONS) X(PRACK) X(SUBSCRIBE)   \
+	    X(NOTIFY) X(PUBLISH) X(INFO) X(REFER) X(MESSAGE) X(UPDATE)
 
 enum pipe_method {
 #define X(m) PM_##m,
 	PIPE_METHODS(X)
 #undef X
-	PM_OTHER,
+	    PM_OTHER,
 	PM_N,
 };
 

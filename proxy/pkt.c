@@ -22,7 +22,9 @@ struct hdr_name {
 	enum pkt_hid hn_id;
 };
 
+/* clang-format off */
 #define HN(name, compact, id) { name, sizeof(name) - 1, compact, id }
+/* clang-format on */
 
 static const struct hdr_name hdr_names[] = {
 	HN("Via", 'v', HDR_VIA),
@@ -42,6 +44,7 @@ static const struct hdr_name hdr_names[] = {
 };
 
 /* RFC 3261 25.1 token characters: alphanum and -.!%*_+`'~ */
+/* clang-format off */
 static const uint8_t pkt_token_chars[256] = {
 	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1,
 	['+'] = 1, ['`'] = 1, ['\''] = 1, ['~'] = 1,
@@ -58,6 +61,7 @@ static const uint8_t pkt_token_chars[256] = {
 	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
 	['y'] = 1, ['z'] = 1,
 };
+/* clang-format on */
 
 static bool
 pkt_istoken(int c)
@@ -411,8 +415,7 @@ pkt_skip_lws(const struct pl *pl, size_t *i)
 
 /* Scan ";name[=value]" starting at *i (which points at ';'). */
 static int
-pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name,
-    struct pl *val)
+pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name, struct pl *val)
 {
 	size_t j = *i + 1;
 

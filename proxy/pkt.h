@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAXLEN   65535 /* SPEC 4.2: larger messages are dropped */
-#define PKT_MAXHDRS  128
+#define PKT_MAXLEN  65535 /* SPEC 4.2: larger messages are dropped */
+#define PKT_MAXHDRS 128
 
 /* Headers the proxy reads or rewrites; everything else is HDR_OTHER. */
 enum pkt_hid {
@@ -44,11 +44,11 @@ enum pkt_hid {
 
 /* One header line (with its folded continuation lines). */
 struct pkt_hdr {
-	uint8_t h_id;       /* enum pkt_hid */
-	uint32_t h_off;     /* offset of the line in the buffer */
-	uint32_t h_len;     /* length of the line(s), line ending included */
+	uint8_t h_id;   /* enum pkt_hid */
+	uint32_t h_off; /* offset of the line in the buffer */
+	uint32_t h_len; /* length of the line(s), line ending included */
 	struct pl h_name;
-	struct pl h_val;    /* leading and trailing whitespace trimmed */
+	struct pl h_val; /* leading and trailing whitespace trimmed */
 };
 
 /* One Via element ("SIP/2.0/UDP host:port;params"). */
@@ -62,7 +62,7 @@ struct pkt_via {
 	struct pl v_params; /* from the first ';' to the end of the element */
 	struct pl v_branch;
 	struct pl v_received;
-	bool v_rport;       /* rport present */
+	bool v_rport;         /* rport present */
 	struct pl v_rportval; /* its value, empty when none */
 };
 
@@ -81,21 +81,21 @@ enum pkt_verdict {
 
 struct pkt {
 	const char *p_buf;
-	size_t p_len;       /* up to the end of the body */
+	size_t p_len; /* up to the end of the body */
 
 	bool p_req;
 	struct pl p_method; /* requests */
 	struct pl p_ruri;
-	uint16_t p_scode;   /* responses */
+	uint16_t p_scode; /* responses */
 	struct pl p_reason;
-	uint32_t p_slen;    /* start line length, line ending included */
+	uint32_t p_slen; /* start line length, line ending included */
 
 	struct pkt_hdr p_hdrs[PKT_MAXHDRS];
 	uint8_t p_nhdrs;
 	int16_t p_first[HDR_NIDS]; /* first header of each id, -1 if none */
 	uint8_t p_count[HDR_NIDS];
-	uint32_t p_hdrend;  /* offset of the empty line ending the headers */
-	uint32_t p_body;    /* offset of the body */
+	uint32_t p_hdrend; /* offset of the empty line ending the headers */
+	uint32_t p_body;   /* offset of the body */
 	uint32_t p_bodylen;
 
 	struct pkt_via p_via[2]; /* top and second Via elements */
@@ -108,7 +108,7 @@ struct pkt {
 	struct pkt_naddr p_to;
 	struct pkt_naddr p_route; /* top Route element, if any */
 
-	const char *p_why;  /* what made it PKT_BAD or PKT_GARBAGE */
+	const char *p_why; /* what made it PKT_BAD or PKT_GARBAGE */
 };
 
 /*

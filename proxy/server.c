@@ -154,8 +154,8 @@ server_log_start(const struct snapshot *sn)
 	(void)snprintf(up, sizeof(up), "%s:%s",
 	    addr_tp_name(c->c_upstream.cs_tp), a);
 	log_event(LOGL_INFO, "start", NULL,
-	    "version=%s listen=%s upstream=%s workers=%u users=%zu",
-	    SW_VERSION, l, up, c->c_workers, users_count(sn->sn_users));
+	    "version=%s listen=%s upstream=%s workers=%u users=%zu", SW_VERSION,
+	    l, up, c->c_workers, users_count(sn->sn_users));
 }
 
 static int

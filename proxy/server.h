@@ -18,16 +18,16 @@ struct worker;
 
 struct server {
 	const char *sv_cfgpath;
-	pthread_mutex_t sv_lock;      /* guards sv_snap */
-	struct snapshot *sv_snap;     /* current; workers take references */
-	atomic_uint_fast64_t sv_gen;  /* bumped when sv_snap changes */
-	struct event_base *sv_base;   /* main thread: signals */
-	struct event *sv_sigev[3];    /* HUP, TERM, INT */
+	pthread_mutex_t sv_lock;     /* guards sv_snap */
+	struct snapshot *sv_snap;    /* current; workers take references */
+	atomic_uint_fast64_t sv_gen; /* bumped when sv_snap changes */
+	struct event_base *sv_base;  /* main thread: signals */
+	struct event *sv_sigev[3];   /* HUP, TERM, INT */
 	struct worker **sv_workers;
 	unsigned sv_nworkers;
-	int *sv_fds;                  /* sv_nworkers * listeners sockets */
-	const char *sv_signal;        /* what stopped the loop */
-	struct replay *sv_replay;     /* nonce-count memory, all workers */
+	int *sv_fds;              /* sv_nworkers * listeners sockets */
+	const char *sv_signal;    /* what stopped the loop */
+	struct replay *sv_replay; /* nonce-count memory, all workers */
 };
 
 /* Load the config, bind, start the workers; exit code on failure. */

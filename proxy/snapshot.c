@@ -60,8 +60,8 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 		size_t hl = strlen(h);
 
 		if (h[0] == '[' && hl > 2)
-			(void)snprintf(sl->sl_host, sizeof(sl->sl_host),
-			    "%.*s", (int)(hl - 2), h + 1);
+			(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%.*s",
+			    (int)(hl - 2), h + 1);
 		else
 			(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%s",
 			    h);
@@ -142,8 +142,8 @@ snapshot_make(struct cfg *cfg, struct users *users, struct secrets *secrets,
 static bool
 snap_sock_eq(const struct cfg_sock *a, const struct cfg_sock *b)
 {
-	return (a->cs_tp == b->cs_tp && sa_cmp(&a->cs_addr, &b->cs_addr,
-	    SA_ALL));
+	return (
+	    a->cs_tp == b->cs_tp && sa_cmp(&a->cs_addr, &b->cs_addr, SA_ALL));
 }
 
 static bool
@@ -222,8 +222,8 @@ snap_secrets(const struct cfg *cfg, const struct snapshot *old,
 
 int
 snapshot_load(const char *path, const struct snapshot *old, char *kept,
-    size_t keptsize, struct snapshot **snp, snap_msg_h *errh,
-    snap_msg_h *warnh, void *arg)
+    size_t keptsize, struct snapshot **snp, snap_msg_h *errh, snap_msg_h *warnh,
+    void *arg)
 {
 	struct cfg *cfg = NULL;
 	struct users *users = NULL;

@@ -23,9 +23,9 @@ struct secrets;
 /* One listener as others must address it. */
 struct snap_listener {
 	enum transport sl_tp;
-	struct sa sl_addr;              /* bound address */
-	char sl_host[SNAP_HOSTLEN];     /* advertised host, no brackets */
-	uint16_t sl_port;               /* advertised port */
+	struct sa sl_addr;                  /* bound address */
+	char sl_host[SNAP_HOSTLEN];         /* advertised host, no brackets */
+	uint16_t sl_port;                   /* advertised port */
 	char sl_hostport[SNAP_HOSTLEN + 8]; /* "host:port" */
 };
 
@@ -54,9 +54,8 @@ int snapshot_load(const char *path, const struct snapshot *old, char *kept,
     void (*errh)(const char *msg, void *arg),
     void (*warnh)(const char *msg, void *arg), void *arg);
 /* Build a snapshot from a loaded config (tests). Takes cfg, users, secrets. */
-int snapshot_make(struct cfg *cfg, struct users *users,
-    struct secrets *secrets, struct snapshot **snp,
-    void (*errh)(const char *msg, void *arg), void *arg);
+int snapshot_make(struct cfg *cfg, struct users *users, struct secrets *secrets,
+    struct snapshot **snp, void (*errh)(const char *msg, void *arg), void *arg);
 struct snapshot *snapshot_ref(struct snapshot *sn);
 void snapshot_unref(struct snapshot *sn);
 

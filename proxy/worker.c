@@ -189,8 +189,8 @@ worker_events(struct worker *w, const int *fds, size_t nfds)
 			return (ENOMEM);
 		w->w_nsocks++;
 	}
-	w->w_stopev = event_new(w->w_base, w->w_stopfd[0], EV_READ,
-	    worker_stop_cb, w);
+	w->w_stopev =
+	    event_new(w->w_base, w->w_stopfd[0], EV_READ, worker_stop_cb, w);
 	if (w->w_stopev == NULL || event_add(w->w_stopev, NULL) != 0)
 		return (ENOMEM);
 	return (0);

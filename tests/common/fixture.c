@@ -16,10 +16,10 @@
 /* alice / alice-secret (all three HA1s) and bob / bob-secret (MD5 only) in
  * realm sipwarden.test: printf 'alice:sipwarden.test:alice-secret' | md5sum
  * (sha256sum, openssl dgst -sha512-256). */
-#define FIXTURE_USERS                                                         \
-	"alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20:"              \
-	"d7c98e76b3e6024d5efbcd7740a190458e14b760b25a7ede17db16440feeeb50:"   \
-	"c7cea3eb05abc2b1018d2b284edcdfa2409b61cedc8978f11aa6fdacef072706\n"  \
+#define FIXTURE_USERS                                                          \
+	"alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20:"               \
+	"d7c98e76b3e6024d5efbcd7740a190458e14b760b25a7ede17db16440feeeb50:"    \
+	"c7cea3eb05abc2b1018d2b284edcdfa2409b61cedc8978f11aa6fdacef072706\n"   \
 	"bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
 
 static char fixture_tmp[64];
@@ -81,8 +81,7 @@ fixture_snapshot(const char *extra)
 void
 fixture_cleanup(void)
 {
-	static const char *const names[] = { "users", "sipwarden.conf",
-		"log" };
+	static const char *const names[] = { "users", "sipwarden.conf", "log" };
 	char path[128];
 	size_t i;
 

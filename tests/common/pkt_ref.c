@@ -23,8 +23,7 @@ ref_pl(const char *what, const struct pl *a, const struct pl *b, char *why,
 }
 
 static bool
-ref_fields(const struct pkt *p, const struct sip_msg *m, char *why,
-    size_t size)
+ref_fields(const struct pkt *p, const struct sip_msg *m, char *why, size_t size)
 {
 	struct pl met = m->cseq.met;
 
@@ -32,8 +31,9 @@ ref_fields(const struct pkt *p, const struct sip_msg *m, char *why,
 		(void)snprintf(why, size, "request/response differs");
 		return (false);
 	}
-	if (p->p_req && (!ref_pl("method", &p->p_method, &m->met, why, size) ||
-			    !ref_pl("ruri", &p->p_ruri, &m->ruri, why, size)))
+	if (p->p_req &&
+	    (!ref_pl("method", &p->p_method, &m->met, why, size) ||
+		!ref_pl("ruri", &p->p_ruri, &m->ruri, why, size)))
 		return (false);
 	if (!p->p_req && p->p_scode != m->scode) {
 		(void)snprintf(why, size, "status %u vs %u", p->p_scode,
@@ -49,13 +49,11 @@ ref_fields(const struct pkt *p, const struct sip_msg *m, char *why,
 	    ref_pl("call-id", &p->p_callid, &m->callid, why, size) &&
 	    ref_pl("from tag", &p->p_from.n_tag, &m->from.tag, why, size) &&
 	    ref_pl("to tag", &p->p_to.n_tag, &m->to.tag, why, size) &&
-	    ref_pl("branch", &p->p_via[0].v_branch, &m->via.branch, why,
-		size));
+	    ref_pl("branch", &p->p_via[0].v_branch, &m->via.branch, why, size));
 }
 
 static bool
-ref_maxfwd(const struct pkt *p, const struct sip_msg *m, char *why,
-    size_t size)
+ref_maxfwd(const struct pkt *p, const struct sip_msg *m, char *why, size_t size)
 {
 	if (!pl_isset(&m->maxfwd))
 		return (true);
@@ -67,8 +65,7 @@ ref_maxfwd(const struct pkt *p, const struct sip_msg *m, char *why,
 }
 
 bool
-pkt_ref_agree(const char *buf, size_t len, bool *both, char *why,
-    size_t size)
+pkt_ref_agree(const char *buf, size_t len, bool *both, char *why, size_t size)
 {
 	struct sip_msg *msg = NULL;
 	struct mbuf *mb;

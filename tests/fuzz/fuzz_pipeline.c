@@ -63,7 +63,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "upstream udp:127.0.0.1:5080\nrealm sipwarden.test\n"
 	    "users users\nlog_level error\ntrust 192.0.2.128/25\n");
 	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", dir);
-	if (snapshot_load(path, NULL, NULL, 0, &sn, fuzz_err, NULL, NULL) != 0 ||
+	if (snapshot_load(path, NULL, NULL, 0, &sn, fuzz_err, NULL, NULL) !=
+		0 ||
 	    replay_alloc(&r) != 0 || pctx_alloc(&pc, r) != 0)
 		abort();
 	(void)log_open("stderr", LOGL_ERROR, LOGF_TEXT);

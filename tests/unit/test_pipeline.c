@@ -99,26 +99,26 @@ hdr(const char *name, int n, char *buf, size_t size)
 	return (NULL);
 }
 
-#define REGISTER                                                              \
-	"REGISTER sip:sipwarden.test SIP/2.0\r\n"                             \
-	"Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKreg1;rport\r\n"         \
-	"Max-Forwards: 70\r\n"                                                \
-	"From: <sip:alice@sipwarden.test>;tag=f1\r\n"                         \
-	"To: <sip:alice@sipwarden.test>\r\n"                                  \
-	"Call-ID: reg-1@10.0.0.2\r\n"                                         \
-	"CSeq: 1 REGISTER\r\n"                                                \
-	"Contact: <sip:alice@10.0.0.2:5062>\r\n"                              \
+#define REGISTER                                                               \
+	"REGISTER sip:sipwarden.test SIP/2.0\r\n"                              \
+	"Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKreg1;rport\r\n"          \
+	"Max-Forwards: 70\r\n"                                                 \
+	"From: <sip:alice@sipwarden.test>;tag=f1\r\n"                          \
+	"To: <sip:alice@sipwarden.test>\r\n"                                   \
+	"Call-ID: reg-1@10.0.0.2\r\n"                                          \
+	"CSeq: 1 REGISTER\r\n"                                                 \
+	"Contact: <sip:alice@10.0.0.2:5062>\r\n"                               \
 	"Content-Length: 0\r\n\r\n"
 
-#define INVITE_(branch, method, cseq)                                         \
-	method " sip:100@sipwarden.test SIP/2.0\r\n"                          \
-	       "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=" branch ";rport\r\n"   \
-	       "Max-Forwards: 70\r\n"                                         \
-	       "From: <sip:alice@sipwarden.test>;tag=f2\r\n"                  \
-	       "To: <sip:100@sipwarden.test>\r\n"                             \
-	       "Call-ID: inv-1@10.0.0.2\r\n"                                  \
-	       "CSeq: " cseq " " method "\r\n"                                \
-	       "Contact: <sip:alice@10.0.0.2:5062>\r\n"                       \
+#define INVITE_(branch, method, cseq)                                          \
+	method " sip:100@sipwarden.test SIP/2.0\r\n"                           \
+	       "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=" branch ";rport\r\n"    \
+	       "Max-Forwards: 70\r\n"                                          \
+	       "From: <sip:alice@sipwarden.test>;tag=f2\r\n"                   \
+	       "To: <sip:100@sipwarden.test>\r\n"                              \
+	       "Call-ID: inv-1@10.0.0.2\r\n"                                   \
+	       "CSeq: " cseq " " method "\r\n"                                 \
+	       "Contact: <sip:alice@10.0.0.2:5062>\r\n"                        \
 	       "Content-Length: 0\r\n\r\n"
 #define INVITE INVITE_("z9hG4bKinv1", "INVITE", "1")
 
@@ -133,8 +133,8 @@ START_TEST(test_register_forwarded_to_upstream)
 	    "SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKreg1;received=192.0.2.10;"
 	    "rport=5062");
 	ck_assert_ptr_nonnull(hdr("Via", 0, b, sizeof(b)));
-	ck_assert(strncmp(b, "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw",
-		      43) == 0);
+	ck_assert(
+	    strncmp(b, "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw", 43) == 0);
 	ck_assert_str_eq(hdr("Max-Forwards", 0, b, sizeof(b)), "69");
 	ck_assert_ptr_nonnull(hdr("Path", 0, b, sizeof(b)));
 	ck_assert(strncmp(b, "<sip:", 5) == 0);
@@ -142,8 +142,8 @@ START_TEST(test_register_forwarded_to_upstream)
 	ck_assert_ptr_null(hdr("Record-Route", 0, b, sizeof(b)));
 	ck_assert_str_eq(hdr("Contact", 0, b, sizeof(b)),
 	    "<sip:alice@10.0.0.2:5062>");
-	ck_assert(strncmp(out, "REGISTER sip:sipwarden.test SIP/2.0\r\n", 37) ==
-	    0);
+	ck_assert(
+	    strncmp(out, "REGISTER sip:sipwarden.test SIP/2.0\r\n", 37) == 0);
 	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_requests[PM_REGISTER]),
 	    1);
 	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_forwarded), 1);
@@ -617,8 +617,9 @@ START_TEST(test_drop_log_rate_limited)
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
-		ck_assert_ptr_nonnull(strstr(line, " event=drop src=192.0.2.10:"
-						   "5062 reason=malformed "));
+		ck_assert_ptr_nonnull(strstr(line,
+		    " event=drop src=192.0.2.10:"
+		    "5062 reason=malformed "));
 		lines++;
 	}
 	(void)fclose(f);
@@ -644,8 +645,8 @@ START_TEST(test_ipv6_client)
 	    "rport=5062");
 	ck_assert(strncmp(hdr("Via", 0, b, sizeof(b)),
 		      "SIP/2.0/UDP [::1]:5060;branch=", 30) == 0);
-	ck_assert_ptr_nonnull(strstr(hdr("Path", 0, b, sizeof(b)),
-	    "@[::1]:5060;lr>"));
+	ck_assert_ptr_nonnull(
+	    strstr(hdr("Path", 0, b, sizeof(b)), "@[::1]:5060;lr>"));
 }
 END_TEST
 

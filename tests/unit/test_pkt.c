@@ -12,13 +12,13 @@
 
 static struct pkt p;
 
-#define REQ_HEAD                                                              \
-	"INVITE sip:bob@example.com SIP/2.0\r\n"                              \
-	"Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776;rport\r\n"         \
-	"Max-Forwards: 70\r\n"                                                \
-	"From: \"Alice\" <sip:alice@example.com>;tag=1928\r\n"                \
-	"To: <sip:bob@example.com>\r\n"                                       \
-	"Call-ID: a84b4c76e66710\r\n"                                         \
+#define REQ_HEAD                                                               \
+	"INVITE sip:bob@example.com SIP/2.0\r\n"                               \
+	"Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776;rport\r\n"          \
+	"Max-Forwards: 70\r\n"                                                 \
+	"From: \"Alice\" <sip:alice@example.com>;tag=1928\r\n"                 \
+	"To: <sip:bob@example.com>\r\n"                                        \
+	"Call-ID: a84b4c76e66710\r\n"                                          \
 	"CSeq: 314159 INVITE\r\n"
 
 static enum pkt_verdict
@@ -119,8 +119,8 @@ static const struct {
 	    "no start line" },
 	{ "OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", PKT_GARBAGE,
 	    "no end of headers" },
-	{ "OPTIONS sip:x SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n",
-	    PKT_GARBAGE, "no Via" },
+	{ "OPTIONS sip:x SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n", PKT_GARBAGE,
+	    "no Via" },
 	{ "OPTIONS sip:x SIP/2.0\r\nVia: HTTP/1.1 h\r\n\r\n", PKT_GARBAGE,
 	    "bad Via" },
 	{ "OPTIONS sip:x SIP/2.0\r\n folded\r\n\r\n", PKT_GARBAGE,
@@ -162,8 +162,7 @@ static const struct {
 	    "bad Content-Length" },
 	{ REQ_HEAD "Content-Length: 0\r\nl: 0\r\n\r\n", PKT_BAD,
 	    "repeated single-value header" },
-	{ REQ_HEAD "Bad Header: x\r\n\r\n", PKT_BAD,
-	    "malformed header name" },
+	{ REQ_HEAD "Bad Header: x\r\n\r\n", PKT_BAD, "malformed header name" },
 	{ REQ_HEAD "NoColon\r\n\r\n", PKT_BAD, "header line without a colon" },
 	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 	  "From: \"unterminated <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
@@ -259,8 +258,7 @@ static const struct {
 	uint16_t port;
 	const char *params;
 } uri_cases[] = {
-	{ "sip:alice@192.0.2.1:5062;lr", 0, "alice", "192.0.2.1", 5062,
-	    ";lr" },
+	{ "sip:alice@192.0.2.1:5062;lr", 0, "alice", "192.0.2.1", 5062, ";lr" },
 	{ "sips:[2001:db8::1]:5061", 0, "", "2001:db8::1", 5061, "" },
 	{ "sip:example.com", 0, "", "example.com", 0, "" },
 	{ "SIP:user;par=u%40example.net@example.com;x?h=1", 0,

@@ -30,8 +30,8 @@ collect(const char *msg, void *arg)
 
 /* Load cfg text from a fresh folder; returns 0 or the error. */
 static int
-load(const char *text, const struct snapshot *old, char *kept,
-    size_t keptsize, struct snapshot **sn)
+load(const char *text, const struct snapshot *old, char *kept, size_t keptsize,
+    struct snapshot **sn)
 {
 	char path[256];
 	FILE *f;
@@ -45,8 +45,8 @@ load(const char *text, const struct snapshot *old, char *kept,
 	ck_assert_ptr_nonnull(f);
 	(void)fputs(text, f);
 	(void)fclose(f);
-	return (snapshot_load(path, old, kept, keptsize, sn, collect, NULL,
-	    NULL));
+	return (
+	    snapshot_load(path, old, kept, keptsize, sn, collect, NULL, NULL));
 }
 
 /* The error text with the folder name taken out. */

@@ -41,10 +41,12 @@ enum drop_reason {
 const char *pipeline_drop_name(enum drop_reason r);
 
 /* Request methods counted by name; everything else is "other". */
+/* clang-format off */
 #define PIPE_METHODS(X)                                                        \
-	X(INVITE)                                                              \
-	X(ACK) X(BYE) X(CANCEL) X(REGISTER) X(OPTIONS) X(PRACK) X(SUBSCRIBE)   \
-	    X(NOTIFY) X(PUBLISH) X(INFO) X(REFER) X(MESSAGE) X(UPDATE)
+	X(INVITE) X(ACK) X(BYE) X(CANCEL) X(REGISTER) X(OPTIONS) X(PRACK)      \
+	X(SUBSCRIBE) X(NOTIFY) X(PUBLISH) X(INFO) X(REFER) X(MESSAGE)          \
+	X(UPDATE)
+/* clang-format on */
 
 enum pipe_method {
 #define X(m) PM_##m,

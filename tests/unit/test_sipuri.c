@@ -104,6 +104,19 @@ static const struct {
 	{ "sip:alice@atlanta.com:5060", "sip:alice@atlanta.com:506", false },
 	{ "sip:alice@atlanta.com:5061;transport=tls",
 	    "sip:alice@atlanta.com;transport=tls", false },
+	/* The same number however many leading zeros (found by fuzz_digest:
+	 * more than 10 digits was not equal to itself). */
+	{ "sip:bob@biloxi.com:00000000005060", "sip:bob@biloxi.com:5060",
+	    true },
+	{ "sip:bob@biloxi.com:"
+	  "0000000000000000000000000000000000000000000005060",
+	    "sip:bob@biloxi.com:05060", true },
+	/* Not modulo 2^32: 4294972356 is 5060 + 2^32. */
+	{ "sip:bob@biloxi.com:4294972356", "sip:bob@biloxi.com:5060", false },
+	{ "sip:bob@biloxi.com:4294967296", "sip:bob@biloxi.com:0", false },
+	{ "sip:bob@biloxi.com:99999999999999999999", "sip:bob@biloxi.com:5060",
+	    false },
+	{ "sip:bob@biloxi.com:5060x", "sip:bob@biloxi.com:5060", false },
 
 	/* IPv6 references. */
 	{ "sip:[2001:db8::10]", "sip:[2001:DB8::10]", true },

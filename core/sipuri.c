@@ -85,8 +85,9 @@ uri_split(const struct pl *s, struct sipuri *u)
 
 	memset(u, 0, sizeof(*u));
 	uri_cut(&rest, ':', &u->u_scheme);
-	if (u->u_scheme.l == s->l || (pl_strcasecmp(&u->u_scheme, "sip") != 0 &&
-					 pl_strcasecmp(&u->u_scheme, "sips") != 0))
+	if (u->u_scheme.l == s->l ||
+	    (pl_strcasecmp(&u->u_scheme, "sip") != 0 &&
+		pl_strcasecmp(&u->u_scheme, "sips") != 0))
 		return (false);
 	at = memchr(rest.p, '@', rest.l);
 	if (at != NULL) {
@@ -171,10 +172,27 @@ uri_params_eq(const struct pl *a, const struct pl *b)
 	return (uri_params_common(a, b));
 }
 
-/* Both absent, or the same number (05060 is 5060). */
+/* p without its leading zeros (one is kept: "0"). */
+static struct pl
+uri_port_digits(const struct pl *p)
+{
+	struct pl d = *p;
+
+	while (d.l > 1 && d.p[0] == '0') {
+		d.p++;
+		d.l--;
+	}
+	return (d);
+}
+
+/*
+ * Both absent, or the same number (05060 is 5060), compared as digits so
+ * that no length wraps or is refused.
+ */
 static bool
 uri_port_eq(const struct pl *a, const struct pl *b)
 {
+	struct pl da, db;
 	size_t i;
 
 	if (a->l == 0 || b->l == 0)
@@ -185,7 +203,9 @@ uri_port_eq(const struct pl *a, const struct pl *b)
 	for (i = 0; i < b->l; i++)
 		if (!isdigit((unsigned char)b->p[i]))
 			return (false);
-	return (pl_u32(a) == pl_u32(b) && a->l <= 10 && b->l <= 10);
+	da = uri_port_digits(a);
+	db = uri_port_digits(b);
+	return (pl_cmp(&da, &db) == 0);
 }
 
 bool

@@ -488,7 +488,8 @@ pipe_authenticate(struct pipe_req *pr, const struct pipe_routes *rt,
 		    &pr->pr_p->p_method);
 		return (true);
 	}
-	if (rt->rt_dialog > 0)
+	/* In a dialog we Record-Routed: both tokens of our Route verify. */
+	if (rt->rt_dialog > 0 && rt->rt_flow > 0)
 		return (true);
 	authn_request(&pr->pr_pc->pc_authn, pr->pr_sn, pr->pr_p, src,
 	    (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);

@@ -1,6 +1,8 @@
 /*
  * Building, sharing and freeing the read-only state; see snapshot.h.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,28 @@ snap_inherit(struct cfg *c, const struct cfg *old, char *kept, size_t size)
 }
 
 /*
+ * Files that hold secrets (HA1 hashes, MAC keys) must not be open to other
+ * users: refused when anyone but the owner (and the group, read only) may
+ * read or write them.
+ */
+static int
+snap_private(const char *path, snap_msg_h *errh, void *arg)
+{
+	char msg[4200];
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) != 0)
+		return (0); /* the loader says what is wrong with it */
+	if ((st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP)) == 0)
+		return (0);
+	(void)snprintf(msg, sizeof(msg),
+	    "%s: open to other users (mode %04o): chmod 600 %s", path,
+	    (unsigned)(st.st_mode & 07777), path);
+	errh(msg, arg);
+	return (EPERM);
+}
+
+/*
  * The secrets: from secret_file, else random; a reload without a
  * secret_file keeps the random secret of the running snapshot, so that
  * nothing signed before the reload (branches, tokens, nonces) goes bad.
@@ -234,7 +258,12 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 		return (err);
 	if (old != NULL)
 		snap_inherit(cfg, old->sn_cfg, kept, keptsize);
-	err = users_load(cfg->c_users, cfg->c_realm, &users, errh, warnh, arg);
+	err = snap_private(cfg->c_users, errh, arg);
+	if (snap_private(cfg->c_secret_file, errh, arg) != 0)
+		err = EPERM;
+	if (users_load(cfg->c_users, cfg->c_realm, &users, errh, warnh, arg) !=
+	    0)
+		err = EINVAL;
 	if (snap_secrets(cfg, old, &secrets, errh, arg) != 0)
 		err = EINVAL;
 	if (err != 0) {

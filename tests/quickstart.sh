@@ -45,6 +45,9 @@ case "${1:-}" in
 run)
 	install_missing $build_pkgs
 	build build
+	# git does not keep file modes: sipwarden refuses a users file that
+	# other users can read.
+	chmod 600 etc/users.example
 	exec build/sipwarden -c etc/sipwarden.conf
 	;;
 test)

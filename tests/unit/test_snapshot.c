@@ -2,6 +2,8 @@
  * proxy/snapshot.c: what is derived from a config once (our addresses),
  * the checks that need the whole config, and what a reload keeps.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,46 @@ START_TEST(test_snapshot_listener_addresses)
 	ck_assert_str_eq(sn->sn_l[0].sl_host, "2001:db8::1");
 	ck_assert_str_eq(sn->sn_l[0].sl_hostport, "[2001:db8::1]:5060");
 	snapshot_unref(sn);
+}
+END_TEST
+
+START_TEST(test_snapshot_refuses_open_users_file)
+{
+	struct snapshot *sn = NULL;
+	char users[256];
+
+	ck_assert_int_eq(load("listen udp:127.0.0.1:5060\n"
+			      "upstream udp:127.0.0.1:5080\n" BASE,
+			     NULL, NULL, 0, &sn),
+	    0);
+	snapshot_unref(sn);
+	(void)snprintf(users, sizeof(users), "%s/users", fixture_dir());
+	ck_assert_int_eq(chmod(users, 0644), 0);
+	errs[0] = '\0';
+	{
+		char path[256];
+
+		(void)snprintf(path, sizeof(path), "%s/sipwarden.conf",
+		    fixture_dir());
+		ck_assert_int_ne(snapshot_load(path, NULL, NULL, 0, &sn,
+				     collect, NULL, NULL),
+		    0);
+	}
+	ck_assert(strncmp(err_text(),
+		      "users: open to other users (mode 0644): chmod 600 /",
+		      51) == 0);
+	/* Group read is fine (a sipwarden group may share the file). */
+	ck_assert_int_eq(chmod(users, 0640), 0);
+	{
+		char path[256];
+
+		(void)snprintf(path, sizeof(path), "%s/sipwarden.conf",
+		    fixture_dir());
+		ck_assert_int_eq(snapshot_load(path, NULL, NULL, 0, &sn,
+				     collect, NULL, NULL),
+		    0);
+		snapshot_unref(sn);
+	}
 }
 END_TEST
 
@@ -197,6 +239,7 @@ test_suite(void)
 	    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_snapshot_reload_keeps_socket_keys);
 	tcase_add_test(tc, test_snapshot_refcount);
+	tcase_add_test(tc, test_snapshot_refuses_open_users_file);
 	suite_add_tcase(s, tc);
 	return (s);
 }

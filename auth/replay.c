@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/rand.h>
 
@@ -14,15 +15,23 @@
 
 #define REPLAY_LOCKS 256
 
+#define REPLAY_RECENT 2
+
+/* A use of a nonce that a retransmission may repeat. */
+struct use {
+	uint32_t u_nc;
+	uint32_t u_req;
+	uint32_t u_time;
+};
+
 struct slot {
 	uint64_t s_key;   /* instance << 32 | counter of the owning nonce */
 	uint32_t s_ntime; /* issue time of the owner, when foreign */
 	uint32_t s_floor; /* newest issue time of a foreign nonce evicted */
 	bool s_foreign;   /* the owner is another instance's nonce */
 	uint32_t s_maxnc; /* highest nc used, 0 when none */
-	uint32_t s_req;   /* request that used s_maxnc */
 	uint64_t s_bits;  /* bit i: nc s_maxnc - 1 - i was used */
-	uint32_t s_time;  /* when s_maxnc was used */
+	struct use s_recent[REPLAY_RECENT]; /* the last uses, newest first */
 };
 
 struct replay {
@@ -107,6 +116,7 @@ replay_issue(struct replay *r)
 	s->s_foreign = false;
 	s->s_maxnc = 0;
 	s->s_bits = 0;
+	memset(s->s_recent, 0, sizeof(s->s_recent));
 	(void)pthread_mutex_unlock(l);
 	return (c);
 }
@@ -144,6 +154,22 @@ replay_mark(struct slot *s, uint32_t nc)
 	return (true);
 }
 
+/* The same request with the same nc as one of the last uses, recently? */
+static bool
+replay_is_retrans(const struct slot *s, uint32_t nc, uint32_t req, uint32_t now)
+{
+	size_t i;
+
+	for (i = 0; i < REPLAY_RECENT; i++) {
+		const struct use *u = &s->s_recent[i];
+
+		if (u->u_nc == nc && nc != 0 && u->u_req == req &&
+		    now - u->u_time <= REPLAY_RETRANS_SECS)
+			return (true);
+	}
+	return (false);
+}
+
 static enum replay_result
 replay_use_slot(struct slot *s, const struct nonce *n, uint64_t key, bool own,
     uint32_t nc, uint32_t req, uint32_t now)
@@ -157,16 +183,15 @@ replay_use_slot(struct slot *s, const struct nonce *n, uint64_t key, bool own,
 		s->s_ntime = n->n_time;
 		s->s_maxnc = 0;
 		s->s_bits = 0;
+		memset(s->s_recent, 0, sizeof(s->s_recent));
 	}
-	if (nc == s->s_maxnc && nc != 0 && req == s->s_req &&
-	    now - s->s_time <= REPLAY_RETRANS_SECS)
+	if (replay_is_retrans(s, nc, req, now))
 		return (REPLAY_RETRANS);
 	if (!replay_mark(s, nc))
 		return (REPLAY_USED);
-	if (nc == s->s_maxnc) {
-		s->s_req = req;
-		s->s_time = now;
-	}
+	memmove(&s->s_recent[1], &s->s_recent[0],
+	    sizeof(s->s_recent) - sizeof(s->s_recent[0]));
+	s->s_recent[0] = (struct use){ nc, req, now };
 	return (REPLAY_OK);
 }
 

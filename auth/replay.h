@@ -2,17 +2,18 @@
  * Replay memory for nonce-counts (SPEC 4.4), fixed in size at start and
  * shared by every worker (striped locks).  Each nonce owns one slot, named
  * by its counter (auth/nonce.h): the slot remembers the highest nc used
- * with it, a bitmap of the 64 below, and the request that last used it, so
- * a UDP retransmission of that very request is let through again.
+ * with it, a bitmap of the 64 below, and the last two requests that used
+ * it, so a UDP retransmission of either is let through again (a phone that
+ * sends REGISTER then SUBSCRIBE on one nonce and lost the REGISTER's 200).
  * Without qop, a nonce is used with nc 1 once: single use.
  *
  * The trade-off: slots are reused round-robin, REPLAY_SLOTS apart.  A
  * nonce whose slot was taken by a newer one is answered as stale (the
  * client re-authenticates with a fresh nonce, one round trip) rather than
  * forgotten, so a replay is never accepted because memory ran out.  With
- * 262144 slots and nonce_ttl 300, that happens only above ~870 challenges
- * a second sustained for the whole ttl, which challenge_limit bounds per
- * source.
+ * 262144 slots (about 14 MiB) and nonce_ttl 300, that happens only above ~870
+ * challenges a second sustained for the whole ttl, which challenge_limit bounds
+ * per source.
  *
  * A nonce of another instance sharing the secret (other n_instance) claims
  * its slot (hashed) on first use here; each instance then refuses replays

@@ -103,6 +103,9 @@ authn_find(const struct snapshot *sn, const struct pkt *p,
 		if (strcmp(tmp.dc_realm.ds_p, sn->sn_cfg->c_realm) != 0) {
 			if (why == AUTHN_NONE)
 				why = AUTHN_WRONG_REALM;
+			if (res->ar_user.ds_l == 0)
+				res->ar_user =
+				    tmp.dc_username; /* for the log */
 			continue;
 		}
 		if (res->ar_nstrip < AUTHN_MAXSTRIP) {

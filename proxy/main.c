@@ -94,22 +94,22 @@ main_getline(FILE *f, char *buf, size_t size)
 	return (true);
 }
 
-/* Prompt on the terminal with echo off. */
+/* Prompt on the terminal with echo off (turned off before the prompt). */
 static bool
 main_ask(FILE *tty, const char *prompt, char *buf, size_t size)
 {
 	struct termios old, noecho;
 	bool ok;
 
-	(void)fputs(prompt, stderr);
-	(void)fflush(stderr);
 	if (tcgetattr(fileno(tty), &old) != 0)
 		return (false);
 	noecho = old;
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
-	(void)tcsetattr(fileno(tty), TCSAFLUSH, &noecho);
+	(void)tcsetattr(fileno(tty), TCSANOW, &noecho);
+	(void)fputs(prompt, stderr);
+	(void)fflush(stderr);
 	ok = main_getline(tty, buf, size);
-	(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	(void)tcsetattr(fileno(tty), TCSANOW, &old);
 	(void)fputs("\n", stderr);
 	return (ok);
 }
@@ -121,8 +121,12 @@ main_password(char *pass, size_t size)
 	char again[1024];
 	bool ok;
 
-	if (!isatty(STDIN_FILENO))
-		return (main_getline(stdin, pass, size));
+	if (!isatty(STDIN_FILENO)) {
+		if (main_getline(stdin, pass, size))
+			return (true);
+		(void)fprintf(stderr, "sipwarden: no password read\n");
+		return (false);
+	}
 	ok = main_ask(stdin, "Password: ", pass, size) &&
 	    main_ask(stdin, "Again: ", again, sizeof(again));
 	if (ok && strcmp(pass, again) != 0) {
@@ -145,7 +149,7 @@ main_passwd(int argc, char *argv[])
 		return (1);
 	}
 	if (!main_password(pass, sizeof(pass))) {
-		(void)fprintf(stderr, "sipwarden: no password read\n");
+		/* main_password said why, or there was no input. */
 	} else if (passwd_set(argv[2], argv[3], argv[4], pass, err,
 		       sizeof(err)) != 0) {
 		(void)fprintf(stderr, "%s\n", err);

@@ -16,6 +16,7 @@
 
 #define T0    1700000000u
 #define REQ_A 0x1234u
+#define REQ_C 0x9abcu
 #define REQ_B 0x5678u
 
 static struct replay *rp;
@@ -162,7 +163,7 @@ START_TEST(test_replay_window_moves)
 	ck_assert_int_eq(use(&n, 30, REQ_B, T0), REPLAY_OK);
 	/* 70: 30 is 40 below, still used; 6..64 unused, 5 too old. */
 	ck_assert_int_eq(use(&n, 70, REQ_A, T0), REPLAY_OK);
-	ck_assert_int_eq(use(&n, 30, REQ_B, T0), REPLAY_USED);
+	ck_assert_int_eq(use(&n, 30, REQ_C, T0), REPLAY_USED);
 	ck_assert_int_eq(use(&n, 65, REQ_B, T0), REPLAY_USED);
 	ck_assert_int_eq(use(&n, 5, REQ_B, T0), REPLAY_USED);
 	for (nc = 6; nc < 70; nc++)
@@ -251,10 +252,16 @@ START_TEST(test_replay_retrans_follows_max)
 	ck_assert_int_eq(use(&n, 1, REQ_A, T0), REPLAY_OK);
 	ck_assert_int_eq(use(&n, 2, REQ_B, T0 + 1), REPLAY_OK);
 	ck_assert_int_eq(use(&n, 2, REQ_B, T0 + 2), REPLAY_RETRANS);
-	ck_assert_int_eq(use(&n, 1, REQ_A, T0 + 2), REPLAY_USED);
+	/* The use before the last is remembered too (REGISTER on nc 1, then
+	 * SUBSCRIBE on nc 2, then the REGISTER again): a retransmission. */
+	ck_assert_int_eq(use(&n, 1, REQ_A, T0 + 2), REPLAY_RETRANS);
+	ck_assert_int_eq(use(&n, 1, REQ_C, T0 + 2), REPLAY_USED);
 	/* The window is counted from the use, not from the retransmission. */
 	ck_assert_int_eq(use(&n, 2, REQ_B, T0 + 30), REPLAY_RETRANS);
 	ck_assert_int_eq(use(&n, 2, REQ_B, T0 + 34), REPLAY_USED);
+	/* Two uses later, nc 1 is no longer remembered as a request. */
+	ck_assert_int_eq(use(&n, 3, REQ_C, T0 + 3), REPLAY_OK);
+	ck_assert_int_eq(use(&n, 1, REQ_A, T0 + 3), REPLAY_USED);
 }
 END_TEST
 

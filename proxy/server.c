@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include <re.h>
 
@@ -22,6 +24,7 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "proxy/metrics.h"
 #include "proxy/server.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
@@ -228,10 +231,17 @@ server_start(struct server *srv, const char *cfgpath)
 		    "cannot allocate the replay memory");
 		return (2);
 	}
+	srv->sv_start = (uint64_t)time(NULL);
 	if ((srv->sv_base = event_base_new()) == NULL ||
 	    server_signals(srv) != 0 || server_bind(srv, sn) != 0 ||
 	    server_workers(srv, sn->sn_nl) != 0)
 		return (2);
+	if (c->c_has_metrics &&
+	    (srv->sv_http = metrics_start(srv, &c->c_metrics)) == NULL) {
+		log_event(LOGL_ERROR, "bind", &c->c_metrics, "error=%s",
+		    "cannot serve metrics");
+		return (2);
+	}
 	server_log_start(sn);
 	return (0);
 }
@@ -250,6 +260,9 @@ server_stop(struct server *srv)
 	unsigned k;
 	size_t i, nfds;
 
+	if (srv->sv_http != NULL)
+		evhttp_free(srv->sv_http);
+	srv->sv_http = NULL;
 	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
 		worker_free(srv->sv_workers[k]);
 	free(srv->sv_workers);
@@ -303,12 +316,14 @@ server_reload(struct server *srv)
 
 	if (snapshot_load(srv->sv_cfgpath, old, kept, sizeof(kept), &sn,
 		server_msg_cb, server_warn_cb, &sm) != 0) {
+		srv->sv_reloads_failed++;
 		log_event(LOGL_ERROR, "reload", NULL,
 		    "result=failed errors=%u error=%s", sm.sm_n, sm.sm_first);
 		return (EINVAL);
 	}
 	c = sn->sn_cfg;
 	if (log_open(c->c_log, c->c_log_level, c->c_log_format) != 0) {
+		srv->sv_reloads_failed++;
 		log_event(LOGL_ERROR, "reload", NULL,
 		    "result=failed error=%s target=%s", "cannot open log",
 		    c->c_log);
@@ -316,6 +331,7 @@ server_reload(struct server *srv)
 		return (EIO);
 	}
 	server_publish(srv, sn);
+	srv->sv_reloads_ok++;
 	log_event(LOGL_INFO, "reload", NULL, "result=ok users=%zu kept=%s",
 	    users_count(sn->sn_users), kept);
 	return (0);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct event;
+struct evhttp;
 struct event_base;
 struct replay;
 struct snapshot;
@@ -28,6 +29,10 @@ struct server {
 	int *sv_fds;              /* sv_nworkers * listeners sockets */
 	const char *sv_signal;    /* what stopped the loop */
 	struct replay *sv_replay; /* nonce-count memory, all workers */
+	struct evhttp *sv_http;   /* metrics endpoint, or NULL */
+	unsigned long sv_reloads_ok;
+	unsigned long sv_reloads_failed;
+	uint64_t sv_start;        /* seconds since the epoch */
 };
 
 /* Load the config, bind, start the workers; exit code on failure. */

@@ -32,7 +32,7 @@ struct server {
 	struct evhttp *sv_http;   /* metrics endpoint, or NULL */
 	unsigned long sv_reloads_ok;
 	unsigned long sv_reloads_failed;
-	uint64_t sv_start;        /* seconds since the epoch */
+	uint64_t sv_start; /* seconds since the epoch */
 };
 
 /* Load the config, bind, start the workers; exit code on failure. */

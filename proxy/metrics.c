@@ -187,6 +187,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	memset(&mp, 0, sizeof(mp));
 	mp.mp_reloads_ok = srv->sv_reloads_ok;
 	mp.mp_reloads_failed = srv->sv_reloads_failed;
+	mp.mp_bans_active = atomic_load(&srv->sv_bans);
 	mp.mp_start = srv->sv_start;
 	mp.mp_now = (uint64_t)time(NULL);
 	obuf_init(&ob, text, sizeof(text));

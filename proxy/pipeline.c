@@ -8,6 +8,7 @@
 
 #include <re.h>
 
+#include "auth/limits.h"
 #include "auth/mac.h"
 #include "auth/secrets.h"
 #include "core/addr.h"
@@ -52,13 +53,14 @@ pipeline_drop_name(enum drop_reason r)
 }
 
 int
-pctx_alloc(struct pctx **pcp, struct replay *replay)
+pctx_alloc(struct pctx **pcp, struct replay *replay, struct limits *limits)
 {
 	struct pctx *pc;
 	int err;
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return (ENOMEM);
+	pc->pc_limits = limits;
 	if ((err = mac_alloc(&pc->pc_mac)) != 0 ||
 	    (err = authn_init(&pc->pc_authn, pc->pc_mac, replay)) != 0) {
 		pctx_free(pc);
@@ -448,6 +450,13 @@ pipe_challenge(struct pipe_req *pr, bool stale)
 	char hdrs[1024];
 	struct obuf ob;
 
+	if (pr->pr_pc->pc_limits != NULL &&
+	    !limits_challenge(pr->pr_pc->pc_limits, &pr->pr_in->pi_src.f_addr,
+		pr->pr_in->pi_now_ms, pr->pr_sn->sn_cfg->c_challenge_limit)) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act,
+		    DROP_CHALLENGE_LIMIT, "challenges to this source");
+		return;
+	}
 	obuf_init(&ob, hdrs, sizeof(hdrs) - 1);
 	if (authn_challenge(&pr->pr_pc->pc_authn, pr->pr_sn, p,
 		&pr->pr_in->pi_src.f_addr,
@@ -463,13 +472,28 @@ pipe_challenge(struct pipe_req *pr, bool stale)
 	    stale ? "stale nonce" : "challenge");
 }
 
+/* Log a failure; the reasons that reveal a password count towards a ban. */
 static void
 pipe_auth_fail(struct pipe_req *pr, const struct authn_result *res)
 {
+	const struct cfg *c = pr->pr_sn->sn_cfg;
+	const struct sa *src = &pr->pr_in->pi_src.f_addr;
+	char addr[LIMITS_ADDRLEN];
+	unsigned failures;
+
 	pipe_count(&pr->pr_pc->pc_stats.ps_auth_fail[res->ar_reason]);
-	log_event(LOGL_WARN, "auth_fail", &pr->pr_in->pi_src.f_addr,
-	    "user=%s reason=%s method=%r", res->ar_user.ds_p,
-	    authn_reason_name(res->ar_reason), &pr->pr_p->p_method);
+	log_event(LOGL_WARN, "auth_fail", src, "user=%s reason=%s method=%r",
+	    res->ar_user.ds_p, authn_reason_name(res->ar_reason),
+	    &pr->pr_p->p_method);
+	if (pr->pr_pc->pc_limits == NULL ||
+	    !authn_reason_bans(res->ar_reason) ||
+	    !limits_fail(pr->pr_pc->pc_limits, src,
+		(uint32_t)(pr->pr_in->pi_now_ms / 1000), c->c_ban_after,
+		c->c_ban_window, c->c_ban_time, &failures))
+		return;
+	limits_addr(src, addr);
+	log_event(LOGL_WARN, "ban", NULL, "addr=%s failures=%u seconds=%u",
+	    addr, failures, c->c_ban_time);
 }
 
 /*
@@ -495,6 +519,8 @@ pipe_authenticate(struct pipe_req *pr, const struct pipe_routes *rt,
 	    (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);
 	if (res->ar_verdict == AUTHN_PASS) {
 		pipe_count(&pr->pr_pc->pc_stats.ps_auth_ok);
+		if (pr->pr_pc->pc_limits != NULL)
+			limits_ok(pr->pr_pc->pc_limits, src);
 		log_event(LOGL_INFO, "auth_ok", src, "user=%s method=%r",
 		    res->ar_user.ds_p, &pr->pr_p->p_method);
 		return (true);
@@ -718,6 +744,13 @@ pipeline_handle(struct pctx *pc, const struct snapshot *sn,
 	memset(act, 0, sizeof(*act));
 	if (mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen) != 0) {
 		pipe_drop(pc, in, act, DROP_MALFORMED, "no MAC context");
+		return;
+	}
+	if (pc->pc_limits != NULL && !pipe_from_upstream(sn, in) &&
+	    !pipe_trusted(sn, &in->pi_src.f_addr) &&
+	    limits_banned(pc->pc_limits, &in->pi_src.f_addr,
+		(uint32_t)(in->pi_now_ms / 1000))) {
+		pipe_drop(pc, in, act, DROP_BANNED, "source banned");
 		return;
 	}
 	if (!pipe_filter(sn, in)) {

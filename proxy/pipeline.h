@@ -16,6 +16,7 @@
 #include "proxy/branch.h"
 #include "proxy/pkt.h"
 
+struct limits;
 struct mac;
 struct replay;
 struct snapshot;
@@ -78,6 +79,7 @@ struct pipe_droplog {
 /* One worker's pipeline scratch; belongs to one thread. */
 struct pctx {
 	struct mac *pc_mac;
+	struct limits *pc_limits; /* shared per-source table, or NULL */
 	struct authn pc_authn;
 	struct pipe_stats pc_stats;
 	struct pipe_droplog pc_droplog[DROP_NREASONS];
@@ -107,8 +109,11 @@ struct action {
 	size_t a_outlen;
 };
 
-/* replay is shared by every worker and outlives them. */
-int pctx_alloc(struct pctx **pcp, struct replay *replay);
+/*
+ * replay and limits are shared by every worker and outlive them; limits
+ * NULL turns bans and challenge_limit off (tests of other rules).
+ */
+int pctx_alloc(struct pctx **pcp, struct replay *replay, struct limits *limits);
 void pctx_free(struct pctx *pc);
 
 void pipeline_handle(struct pctx *pc, const struct snapshot *sn,

@@ -19,6 +19,7 @@
 
 #include <re.h>
 
+#include "auth/limits.h"
 #include "auth/replay.h"
 #include "auth/users.h"
 #include "core/addr.h"
@@ -180,6 +181,36 @@ server_signals(struct server *srv)
 	return (0);
 }
 
+static void
+server_unban_cb(const char *addr, void *arg)
+{
+	(void)arg;
+	log_event(LOGL_INFO, "unban", NULL, "addr=%s", addr);
+}
+
+/* Once a second: log the bans that ended, count those that did not. */
+static void
+server_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	atomic_store(&srv->sv_bans,
+	    limits_sweep(srv->sv_limits, (uint32_t)time(NULL), server_unban_cb,
+		NULL));
+}
+
+static int
+server_sweep(struct server *srv)
+{
+	struct timeval tv = { 1, 0 };
+
+	srv->sv_sweep =
+	    event_new(srv->sv_base, -1, EV_PERSIST, server_sweep_cb, srv);
+	if (srv->sv_sweep == NULL || event_add(srv->sv_sweep, &tv) != 0)
+		return (ENOMEM);
+	return (0);
+}
+
 static int
 server_workers(struct server *srv, size_t nl)
 {
@@ -226,15 +257,16 @@ server_start(struct server *srv, const char *cfgpath)
 	atomic_store(&srv->sv_gen, 1);
 	sn->sn_gen = 1;
 	srv->sv_nworkers = c->c_workers;
-	if (replay_alloc(&srv->sv_replay) != 0) {
+	if (replay_alloc(&srv->sv_replay) != 0 ||
+	    limits_alloc(&srv->sv_limits) != 0) {
 		log_event(LOGL_ERROR, "start", NULL, "error=%s",
 		    "cannot allocate the replay memory");
 		return (2);
 	}
 	srv->sv_start = (uint64_t)time(NULL);
 	if ((srv->sv_base = event_base_new()) == NULL ||
-	    server_signals(srv) != 0 || server_bind(srv, sn) != 0 ||
-	    server_workers(srv, sn->sn_nl) != 0)
+	    server_signals(srv) != 0 || server_sweep(srv) != 0 ||
+	    server_bind(srv, sn) != 0 || server_workers(srv, sn->sn_nl) != 0)
 		return (2);
 	if (c->c_has_metrics &&
 	    (srv->sv_http = metrics_start(srv, &c->c_metrics)) == NULL) {
@@ -282,6 +314,11 @@ server_stop(struct server *srv)
 	}
 	replay_free(srv->sv_replay);
 	srv->sv_replay = NULL;
+	if (srv->sv_sweep != NULL)
+		event_free(srv->sv_sweep);
+	srv->sv_sweep = NULL;
+	limits_free(srv->sv_limits);
+	srv->sv_limits = NULL;
 	if (srv->sv_base != NULL)
 		event_base_free(srv->sv_base);
 	srv->sv_base = NULL;

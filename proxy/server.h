@@ -13,6 +13,7 @@
 struct event;
 struct evhttp;
 struct event_base;
+struct limits;
 struct replay;
 struct snapshot;
 struct worker;
@@ -29,6 +30,9 @@ struct server {
 	int *sv_fds;              /* sv_nworkers * listeners sockets */
 	const char *sv_signal;    /* what stopped the loop */
 	struct replay *sv_replay; /* nonce-count memory, all workers */
+	struct limits *sv_limits; /* bans and challenge buckets, all workers */
+	struct event *sv_sweep;   /* once a second: bans that ended */
+	atomic_ulong sv_bans;     /* bans active at the last sweep */
 	struct evhttp *sv_http;   /* metrics endpoint, or NULL */
 	unsigned long sv_reloads_ok;
 	unsigned long sv_reloads_failed;

@@ -223,7 +223,7 @@ worker_alloc(struct worker **wp, struct server *srv, unsigned id,
 	w->w_id = id;
 	w->w_stopfd[0] = w->w_stopfd[1] = -1;
 	if ((w->w_rx = calloc(WORKER_BATCH, WORKER_RXLEN)) == NULL ||
-	    (err = pctx_alloc(&w->w_pc, srv->sv_replay)) != 0)
+	    (err = pctx_alloc(&w->w_pc, srv->sv_replay, srv->sv_limits)) != 0)
 		goto out;
 	err = ENOMEM;
 	if (pipe2(w->w_stopfd, O_CLOEXEC | O_NONBLOCK) != 0 ||

@@ -12,6 +12,7 @@
 
 #include <re.h>
 
+#include "auth/limits.h"
 #include "auth/replay.h"
 #include "core/addr.h"
 #include "core/log.h"
@@ -51,6 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char dir[] = "/tmp/fuzz_pipeline.XXXXXX", path[256];
 	struct replay *r;
+	struct limits *l;
 
 	(void)argc;
 	(void)argv;
@@ -65,7 +67,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", dir);
 	if (snapshot_load(path, NULL, NULL, 0, &sn, fuzz_err, NULL, NULL) !=
 		0 ||
-	    replay_alloc(&r) != 0 || pctx_alloc(&pc, r) != 0)
+	    replay_alloc(&r) != 0 || limits_alloc(&l) != 0 ||
+	    pctx_alloc(&pc, r, l) != 0)
 		abort();
 	(void)log_open("stderr", LOGL_ERROR, LOGF_TEXT);
 	(void)sa_set_str(&client, "192.0.2.10", 5062);

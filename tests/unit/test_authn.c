@@ -10,6 +10,7 @@
 #include <re.h>
 
 #include "auth/digest.h"
+#include "auth/limits.h"
 #include "auth/users.h"
 #include "core/addr.h"
 #include "proxy/pipeline.h"
@@ -31,7 +32,7 @@ static void
 setup(void)
 {
 	sn = fixture_snapshot(NULL);
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), NULL), 0);
 	ck_assert_int_eq(digest_alloc(&dg), 0);
 }
 
@@ -588,6 +589,123 @@ START_TEST(test_trusted_source_not_challenged)
 }
 END_TEST
 
+/* The pipeline context again, now with a per-source table. */
+static struct limits *
+with_limits(const char *extra)
+{
+	struct limits *l;
+
+	reload(extra);
+	ck_assert_int_eq(limits_alloc(&l), 0);
+	pctx_free(pc);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), l), 0);
+	return (l);
+}
+
+START_TEST(test_ban_after_failures)
+{
+	struct limits *l = with_limits("ban_after 3\nban_time 60\n");
+	struct req r = reg;
+	int i;
+
+	r.pass = "wrong";
+	for (i = 0; i < 3; i++) {
+		challenge_answer(r, 0);
+		ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	}
+	/* Banned: everything from it is dropped, silently. */
+	{
+		char msg[4096];
+
+		build(&reg, msg, sizeof(msg));
+		handle(msg);
+		ck_assert_int_eq(act.a_kind, ACT_DROP);
+		ck_assert_int_eq(act.a_drop, DROP_BANNED);
+		/* Another source is not. */
+		handle_from(msg, "192.0.2.99:5060");
+		ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	}
+	/* After ban_time, back. */
+	now_ms += 61000;
+	challenge_answer(reg, 0);
+	ck_assert(forwarded());
+	pctx_free(pc);
+	pc = NULL;
+	limits_free(l);
+}
+END_TEST
+
+START_TEST(test_ban_only_for_password_reasons)
+{
+	struct limits *l = with_limits("ban_after 2\n");
+	struct req r = reg;
+	int i;
+
+	/* Failures that reveal nothing about a password never ban. */
+	r.realm = "other.realm";
+	for (i = 0; i < 5; i++)
+		challenge_answer(r, 0);
+	ck_assert_uint_eq(fails(AUTHN_WRONG_REALM), 5);
+	challenge_answer(reg, 0);
+	ck_assert(forwarded());
+	/* A success resets the count: one more failure does not ban. */
+	r = reg;
+	r.pass = "wrong";
+	challenge_answer(r, 0);
+	challenge_answer(reg, 0);
+	ck_assert(forwarded());
+	challenge_answer(r, 0);
+	challenge_answer(reg, 0);
+	ck_assert(forwarded());
+	pctx_free(pc);
+	pc = NULL;
+	limits_free(l);
+}
+END_TEST
+
+START_TEST(test_trusted_never_banned)
+{
+	struct limits *l = with_limits("ban_after 1\ntrust 192.0.2.10/32\n");
+	char msg[4096];
+	struct sa src;
+	unsigned f;
+
+	/* Banned before it became trusted: a trusted source still passes. */
+	ck_assert_int_eq(sa_set_str(&src, "192.0.2.10", 5062), 0);
+	ck_assert(
+	    limits_fail(l, &src, (uint32_t)(now_ms / 1000), 1, 60, 600, &f));
+	build(&reg, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	pctx_free(pc);
+	pc = NULL;
+	limits_free(l);
+}
+END_TEST
+
+START_TEST(test_challenge_limit)
+{
+	struct limits *l = with_limits("challenge_limit 2\n");
+	char msg[4096];
+
+	build(&reg, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	handle(msg);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_CHALLENGE_LIMIT);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 2);
+	now_ms += 500;
+	handle(msg);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	pctx_free(pc);
+	pc = NULL;
+	limits_free(l);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -613,6 +731,10 @@ test_suite(void)
 	tcase_add_test(tc, test_ack_and_cancel_never_challenged);
 	tcase_add_test(tc, test_in_dialog_token);
 	tcase_add_test(tc, test_trusted_source_not_challenged);
+	tcase_add_test(tc, test_ban_after_failures);
+	tcase_add_test(tc, test_ban_only_for_password_reasons);
+	tcase_add_test(tc, test_trusted_never_banned);
+	tcase_add_test(tc, test_challenge_limit);
 	suite_add_tcase(s, tc);
 	return (s);
 }

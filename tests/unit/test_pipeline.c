@@ -33,7 +33,7 @@ static void
 setup(void)
 {
 	sn = fixture_snapshot(TRUST);
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), NULL), 0);
 }
 
 static void

@@ -99,7 +99,7 @@ static void
 setup(void)
 {
 	sn = fixture_snapshot("trust 192.0.2.0/24\n");
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay()), 0);
+	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), NULL), 0);
 }
 
 static void

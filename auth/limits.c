@@ -1,0 +1,321 @@
+/*
+ * The per-source table; see limits.h.
+ */
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include <re.h>
+
+#include "auth/limits.h"
+
+/* A source: IPv4 address, or the /64 of an IPv6 one. */
+struct lkey {
+	uint64_t k_v;
+	uint8_t k_af; /* 0: free entry, 4 or 6 */
+};
+
+struct lentry {
+	struct lkey e_key;
+	uint32_t e_seen;      /* last packet, seconds */
+	uint32_t e_fail_from; /* start of the failure window */
+	uint32_t e_fails;
+	uint32_t e_ban_until; /* 0: not banned */
+	uint64_t e_tb_ms;     /* token bucket: last refill */
+	uint32_t e_tokens;    /* in thousandths of a token */
+};
+
+struct lbucket {
+	pthread_mutex_t b_lock;
+	struct lentry b_e[LIMITS_WAYS];
+};
+
+struct limits {
+	uint64_t l_hkey[2];
+	struct lbucket *l_b;
+};
+
+int
+limits_alloc(struct limits **lp)
+{
+	struct limits *l;
+	size_t i;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (ENOMEM);
+	l->l_b = calloc(LIMITS_BUCKETS, sizeof(*l->l_b));
+	if (l->l_b == NULL ||
+	    RAND_bytes((unsigned char *)l->l_hkey, sizeof(l->l_hkey)) != 1) {
+		free(l->l_b);
+		free(l);
+		return (ENOMEM);
+	}
+	for (i = 0; i < LIMITS_BUCKETS; i++)
+		(void)pthread_mutex_init(&l->l_b[i].b_lock, NULL);
+	*lp = l;
+	return (0);
+}
+
+void
+limits_free(struct limits *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < LIMITS_BUCKETS; i++)
+		(void)pthread_mutex_destroy(&l->l_b[i].b_lock);
+	free(l->l_b);
+	free(l);
+}
+
+static struct lkey
+limits_key(const struct sa *src)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	struct lkey k = { 0, 4 };
+	const uint8_t *a;
+	size_t i;
+
+	if (sa_af(src) == AF_INET) {
+		k.k_v = ntohl(src->u.in.sin_addr.s_addr);
+		return (k);
+	}
+	a = src->u.in6.sin6_addr.s6_addr;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		k.k_v = (uint64_t)a[12] << 24 | (uint64_t)a[13] << 16 |
+		    (uint64_t)a[14] << 8 | a[15];
+		return (k);
+	}
+	k.k_af = 6;
+	for (i = 0; i < 8; i++)
+		k.k_v = k.k_v << 8 | a[i];
+	return (k);
+}
+
+/* A keyed mix of the key (not a MAC: it only spreads sources). */
+static size_t
+limits_bucket(const struct limits *l, const struct lkey *k)
+{
+	uint64_t h = (k->k_v ^ l->l_hkey[0]) + k->k_af;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL ^ l->l_hkey[1];
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return ((size_t)(h % LIMITS_BUCKETS));
+}
+
+static bool
+limits_same(const struct lkey *a, const struct lkey *b)
+{
+	return (a->k_af == b->k_af && a->k_v == b->k_v);
+}
+
+/* Which entry a new source takes: see limits.h. */
+static struct lentry *
+limits_victim(struct lbucket *b)
+{
+	struct lentry *free_e = NULL, *idle = NULL, *ban = NULL;
+	size_t i;
+
+	for (i = 0; i < LIMITS_WAYS; i++) {
+		struct lentry *e = &b->b_e[i];
+
+		if (e->e_key.k_af == 0) {
+			free_e = e;
+			break;
+		}
+		if (e->e_ban_until == 0) {
+			if (idle == NULL || e->e_seen < idle->e_seen)
+				idle = e;
+		} else if (ban == NULL || e->e_ban_until < ban->e_ban_until) {
+			ban = e;
+		}
+	}
+	return (free_e ? free_e : idle ? idle : ban);
+}
+
+/* The source's entry, made when create is set; the bucket is locked. */
+static struct lentry *
+limits_find(struct lbucket *b, const struct lkey *k, bool create)
+{
+	struct lentry *e;
+	size_t i;
+
+	for (i = 0; i < LIMITS_WAYS; i++)
+		if (limits_same(&b->b_e[i].e_key, k))
+			return (&b->b_e[i]);
+	if (!create)
+		return (NULL);
+	e = limits_victim(b);
+	memset(e, 0, sizeof(*e));
+	e->e_key = *k;
+	return (e);
+}
+
+static struct lbucket *
+limits_lock(struct limits *l, const struct sa *src, struct lkey *k)
+{
+	struct lbucket *b;
+
+	*k = limits_key(src);
+	b = &l->l_b[limits_bucket(l, k)];
+	(void)pthread_mutex_lock(&b->b_lock);
+	return (b);
+}
+
+bool
+limits_banned(struct limits *l, const struct sa *src, uint32_t now)
+{
+	struct lbucket *b;
+	struct lentry *e;
+	struct lkey k;
+	bool banned;
+
+	b = limits_lock(l, src, &k);
+	e = limits_find(b, &k, false);
+	banned = e != NULL && e->e_ban_until > now;
+	if (e != NULL)
+		e->e_seen = now;
+	(void)pthread_mutex_unlock(&b->b_lock);
+	return (banned);
+}
+
+bool
+limits_fail(struct limits *l, const struct sa *src, uint32_t now,
+    unsigned ban_after, unsigned window, unsigned ban_time, unsigned *failures)
+{
+	struct lbucket *b;
+	struct lentry *e;
+	struct lkey k;
+	bool ban = false;
+
+	if (ban_after == 0)
+		return (false);
+	b = limits_lock(l, src, &k);
+	e = limits_find(b, &k, true);
+	e->e_seen = now;
+	if (e->e_fails == 0 || now - e->e_fail_from >= window) {
+		e->e_fail_from = now;
+		e->e_fails = 0;
+	}
+	if (++e->e_fails >= ban_after && e->e_ban_until <= now) {
+		*failures = e->e_fails;
+		e->e_ban_until = now + ban_time;
+		e->e_fails = 0;
+		ban = true;
+	}
+	(void)pthread_mutex_unlock(&b->b_lock);
+	return (ban);
+}
+
+void
+limits_ok(struct limits *l, const struct sa *src)
+{
+	struct lbucket *b;
+	struct lentry *e;
+	struct lkey k;
+
+	b = limits_lock(l, src, &k);
+	if ((e = limits_find(b, &k, false)) != NULL)
+		e->e_fails = 0;
+	(void)pthread_mutex_unlock(&b->b_lock);
+}
+
+bool
+limits_challenge(struct limits *l, const struct sa *src, uint64_t now_ms,
+    unsigned rate)
+{
+	uint64_t cap = (uint64_t)rate * 1000, t;
+	struct lbucket *b;
+	struct lentry *e;
+	struct lkey k;
+	bool ok;
+
+	if (rate == 0)
+		return (true);
+	b = limits_lock(l, src, &k);
+	e = limits_find(b, &k, true);
+	if (e->e_tb_ms == 0) {
+		e->e_tokens = (uint32_t)cap; /* a new source starts full */
+	} else if (now_ms > e->e_tb_ms) {
+		/* rate tokens a second = rate thousandths a millisecond */
+		t = e->e_tokens + (now_ms - e->e_tb_ms) * rate;
+		e->e_tokens = (uint32_t)(t > cap ? cap : t);
+	}
+	e->e_tb_ms = now_ms;
+	e->e_seen = (uint32_t)(now_ms / 1000);
+	ok = e->e_tokens >= 1000;
+	if (ok)
+		e->e_tokens -= 1000;
+	(void)pthread_mutex_unlock(&b->b_lock);
+	return (ok);
+}
+
+static void
+limits_key_fmt(const struct lkey *k, char out[LIMITS_ADDRLEN])
+{
+	uint8_t a[16] = { 0 };
+	size_t i;
+
+	if (k->k_af == 4) {
+		(void)snprintf(out, LIMITS_ADDRLEN, "%u.%u.%u.%u",
+		    (unsigned)(k->k_v >> 24) & 255,
+		    (unsigned)(k->k_v >> 16) & 255,
+		    (unsigned)(k->k_v >> 8) & 255, (unsigned)k->k_v & 255);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		a[i] = (uint8_t)(k->k_v >> (56 - 8 * i));
+	if (inet_ntop(AF_INET6, a, out, LIMITS_ADDRLEN - 4) == NULL)
+		out[0] = '\0';
+	(void)strncat(out, "/64", 4);
+}
+
+void
+limits_addr(const struct sa *src, char out[LIMITS_ADDRLEN])
+{
+	struct lkey k = limits_key(src);
+
+	limits_key_fmt(&k, out);
+}
+
+unsigned
+limits_sweep(struct limits *l, uint32_t now, limits_unban_h *unban, void *arg)
+{
+	char addr[LIMITS_ADDRLEN];
+	unsigned active = 0;
+	size_t i, j;
+
+	for (i = 0; i < LIMITS_BUCKETS; i++) {
+		struct lbucket *b = &l->l_b[i];
+
+		(void)pthread_mutex_lock(&b->b_lock);
+		for (j = 0; j < LIMITS_WAYS; j++) {
+			struct lentry *e = &b->b_e[j];
+
+			if (e->e_ban_until == 0)
+				continue;
+			if (e->e_ban_until > now) {
+				active++;
+				continue;
+			}
+			e->e_ban_until = 0;
+			limits_key_fmt(&e->e_key, addr);
+			if (unban != NULL)
+				unban(addr, arg);
+		}
+		(void)pthread_mutex_unlock(&b->b_lock);
+	}
+	return (active);
+}

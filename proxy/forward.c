@@ -171,6 +171,8 @@ fwd_inserts(struct obuf *ob, const struct fwd_req *fr)
 		obuf_puts(ob, fr->fr_path);
 		obuf_puts(ob, ">" CRLF);
 	}
+	if (fr->fr_supported_path)
+		obuf_puts(ob, "Supported: path" CRLF);
 }
 
 bool

@@ -28,6 +28,7 @@ struct fwd_req {
 	size_t fr_nroute;     /* our Route elements on top: remove */
 	const char *fr_rr[2]; /* Record-Route URIs to add on top, or NULL */
 	const char *fr_path;  /* Path URI to add on top, or NULL */
+	bool fr_supported_path; /* add "Supported: path" (RFC 3327) */
 	const struct pl
 	    *fr_strip;    /* header lines to leave out (credentials), */
 	size_t fr_nstrip; /* given by their offsets in the buffer */

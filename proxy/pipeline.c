@@ -8,6 +8,7 @@
 
 #include <re.h>
 
+#include "auth/acl.h"
 #include "auth/limits.h"
 #include "auth/mac.h"
 #include "auth/secrets.h"
@@ -203,15 +204,9 @@ pipe_from_upstream(const struct snapshot *sn, const struct pipe_in *in)
 static bool
 pipe_filter(const struct snapshot *sn, const struct pipe_in *in)
 {
-	const struct cfg *c = sn->sn_cfg;
-	size_t i;
-
-	if (c->c_nallow == 0 || pipe_from_upstream(sn, in))
+	if (sn->sn_cfg->c_nallow == 0 || pipe_from_upstream(sn, in))
 		return (true);
-	for (i = 0; i < c->c_nallow; i++)
-		if (addr_cidr_match(&c->c_allow[i], &in->pi_src.f_addr))
-			return (true);
-	return (false);
+	return (acl_match(sn->sn_allow, &in->pi_src.f_addr));
 }
 
 /*
@@ -369,6 +364,28 @@ pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
 		sa_set_port(&relay->f_addr, v->v_port ? v->v_port : 5060);
 }
 
+/*
+ * Does the request say "Supported: path"?  A registrar may refuse a Path
+ * the UA did not ask for (RFC 3327 5.1, Asterisk answers 420): sipwarden,
+ * which needs its Path to reach the phone, says it for the UA.
+ */
+static bool
+pipe_supports_path(const struct pkt *p)
+{
+	struct pl elem;
+	size_t i, pos;
+
+	for (i = 0; i < p->p_nhdrs; i++) {
+		if (p->p_hdrs[i].h_id != HDR_SUPPORTED)
+			continue;
+		pos = 0;
+		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem))
+			if (pl_strcasecmp(&elem, "path") == 0)
+				return (true);
+	}
+	return (false);
+}
+
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */
 static void
 pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
@@ -409,6 +426,7 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 			goto toobig;
 		fr.fr_path = pathuri;
 	}
+	fr.fr_supported_path = path && !pipe_supports_path(p);
 	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
 	if (!fwd_request(&ob, &fr))
 		goto toobig;
@@ -426,13 +444,7 @@ toobig:
 static bool
 pipe_trusted(const struct snapshot *sn, const struct sa *src)
 {
-	const struct cfg *c = sn->sn_cfg;
-	size_t i;
-
-	for (i = 0; i < c->c_ntrust; i++)
-		if (addr_cidr_match(&c->c_trust[i], src))
-			return (true);
-	return (false);
+	return (acl_match(sn->sn_trust, src));
 }
 
 static void

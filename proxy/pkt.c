@@ -41,6 +41,7 @@ static const struct hdr_name hdr_names[] = {
 	HN("Authorization", 0, HDR_AUTHORIZATION),
 	HN("Proxy-Authorization", 0, HDR_PROXY_AUTHORIZATION),
 	HN("Proxy-Require", 0, HDR_PROXY_REQUIRE),
+	HN("Supported", 'k', HDR_SUPPORTED),
 };
 
 /* RFC 3261 25.1 token characters: alphanum and -.!%*_+`'~ */

@@ -10,6 +10,7 @@
 
 #include <re.h>
 
+#include "auth/acl.h"
 #include "auth/secrets.h"
 #include "auth/users.h"
 #include "core/addr.h"
@@ -131,6 +132,12 @@ snapshot_make(struct cfg *cfg, struct users *users, struct secrets *secrets,
 	for (i = 0; i < sn->sn_nl; i++)
 		if (snap_listener(sn, i, errh, arg) != 0)
 			err = EINVAL;
+	if (err == 0 &&
+	    (acl_build(&sn->sn_allow, cfg->c_allow, cfg->c_nallow) != 0 ||
+		acl_build(&sn->sn_trust, cfg->c_trust, cfg->c_ntrust) != 0)) {
+		errh("cannot build the allow and trust lists", arg);
+		err = ENOMEM;
+	}
 	if (err == 0)
 		err = snap_upstream(sn, errh, arg);
 	if (err != 0) {
@@ -289,6 +296,8 @@ snapshot_unref(struct snapshot *sn)
 	    atomic_fetch_sub_explicit(&sn->sn_refs, 1, memory_order_acq_rel) !=
 		1)
 		return;
+	acl_free(sn->sn_allow);
+	acl_free(sn->sn_trust);
 	cfg_free(sn->sn_cfg);
 	users_free(sn->sn_users);
 	secrets_free(sn->sn_secrets);

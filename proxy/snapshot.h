@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 
+struct acl;
 struct users;
 struct secrets;
 
@@ -35,6 +36,8 @@ struct snapshot {
 	struct cfg *sn_cfg;
 	struct users *sn_users;
 	struct secrets *sn_secrets;
+	struct acl *sn_allow; /* the allow and trust lists, for lookups */
+	struct acl *sn_trust;
 	struct snap_listener sn_l[CFG_MAX_LISTEN];
 	size_t sn_nl;
 	size_t sn_upl; /* listener that talks to the upstream */

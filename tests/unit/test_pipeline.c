@@ -142,6 +142,9 @@ START_TEST(test_register_forwarded_to_upstream)
 	ck_assert_ptr_null(hdr("Record-Route", 0, b, sizeof(b)));
 	ck_assert_str_eq(hdr("Contact", 0, b, sizeof(b)),
 	    "<sip:alice@10.0.0.2:5062>");
+	/* The UA did not say it supports Path: sipwarden says it for it. */
+	ck_assert_str_eq(hdr("Supported", 0, b, sizeof(b)), "path");
+	ck_assert_ptr_null(hdr("Supported", 1, b, sizeof(b)));
 	ck_assert(
 	    strncmp(out, "REGISTER sip:sipwarden.test SIP/2.0\r\n", 37) == 0);
 	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_requests[PM_REGISTER]),
@@ -160,6 +163,27 @@ START_TEST(test_untrusted_request_challenged)
 		      43) == 0);
 	handle(REGISTER, CLIENT);
 	ck_assert(strncmp(out, "SIP/2.0 401 Unauthorized\r\n", 26) == 0);
+}
+END_TEST
+
+START_TEST(test_supported_path_not_added_twice)
+{
+	static const char reg2[] =
+	    "REGISTER sip:sipwarden.test SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKreg2;rport\r\n"
+	    "From: <sip:alice@sipwarden.test>;tag=f1\r\n"
+	    "To: <sip:alice@sipwarden.test>\r\n"
+	    "Call-ID: reg-2@10.0.0.2\r\nCSeq: 1 REGISTER\r\n"
+	    "k: replaces, PATH, outbound\r\n\r\n";
+	char b[512];
+
+	handle(reg2, CLIENT);
+	assert_sent_to(PBX);
+	ck_assert_ptr_null(hdr("Supported", 0, b, sizeof(b)));
+	ck_assert_str_eq(hdr("k", 0, b, sizeof(b)), "replaces, PATH, outbound");
+	/* Not a REGISTER: no Path, no Supported. */
+	handle(INVITE, CLIENT);
+	ck_assert_ptr_null(hdr("Supported", 0, b, sizeof(b)));
 }
 END_TEST
 
@@ -659,6 +683,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_register_forwarded_to_upstream);
 	tcase_add_test(tc, test_untrusted_request_challenged);
+	tcase_add_test(tc, test_supported_path_not_added_twice);
 	tcase_add_test(tc, test_invite_gets_record_route);
 	tcase_add_test(tc, test_in_dialog_request_no_record_route);
 	tcase_add_test(tc, test_branch_same_for_retransmission_cancel_and_ack);

@@ -4,6 +4,8 @@
  * with a real snapshot loaded from a config written at start-up.  Every
  * message sent must be one the scanner reads back as SIP.
  */
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,9 @@ fuzz_write(const char *dir, const char *name, const char *text)
 	if ((f = fopen(path, "w")) == NULL || fputs(text, f) < 0)
 		abort();
 	(void)fclose(f);
+	/* sipwarden refuses a users file other users can read. */
+	if (chmod(path, 0600) != 0)
+		abort();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -282,6 +282,15 @@ limits_key_fmt(const struct lkey *k, char out[LIMITS_ADDRLEN])
 	(void)strncat(out, "/64", 4);
 }
 
+uint64_t
+limits_source(const struct sa *src, uint8_t *af)
+{
+	struct lkey k = limits_key(src);
+
+	*af = k.k_af;
+	return (k.k_v);
+}
+
 void
 limits_addr(const struct sa *src, char out[LIMITS_ADDRLEN])
 {

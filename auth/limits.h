@@ -58,6 +58,11 @@ bool limits_challenge(struct limits *l, const struct sa *src, uint64_t now_ms,
  */
 unsigned limits_sweep(struct limits *l, uint32_t now, limits_unban_h *unban,
     void *arg);
+/*
+ * The source as per-source state sees it: *af 4 with the IPv4 address (an
+ * IPv4-mapped IPv6 address included), or *af 6 with the first 64 bits.
+ */
+uint64_t limits_source(const struct sa *src, uint8_t *af);
 /* The source as sipwarden logs it: "203.0.113.7" or "2001:db8:1:2::/64". */
 void limits_addr(const struct sa *src, char out[LIMITS_ADDRLEN]);
 

@@ -116,6 +116,23 @@ static const struct cfg_key cfg_keys[] = {
 	    "a file path" },
 	{ "tls_key", cfg_set_path, 0, 0, 0, NULL, CFG_OFF(c_tls_key),
 	    "a file path" },
+	/* TCP and TLS (stream) connections, all listeners and workers. */
+	{ "tcp_max_connections", cfg_set_uint, 0, 1, 1000000, "4096",
+	    CFG_OFF(c_tcp_max_conns), NULL },
+	{ "tcp_max_per_ip", cfg_set_uint, 0, 1, 1000000, "32",
+	    CFG_OFF(c_tcp_max_per_ip), NULL },
+	/* Seconds without a byte from the peer before its connection closes. */
+	{ "tcp_idle_timeout", cfg_set_uint, 0, 1, 86400, "600",
+	    CFG_OFF(c_tcp_idle_timeout), NULL },
+	/* Seconds to complete the TLS handshake and every message begun. */
+	{ "tcp_message_timeout", cfg_set_uint, 0, 1, 3600, "10",
+	    CFG_OFF(c_tcp_msg_timeout), NULL },
+	/* Bytes of a header block on a stream. */
+	{ "tcp_max_header", cfg_set_uint, 0, 256, 32768, "16384",
+	    CFG_OFF(c_tcp_max_header), NULL },
+	/* Bytes waiting for a peer that does not read before it is closed. */
+	{ "tcp_max_queued", cfg_set_uint, 0, 65536, 1073741824, "1048576",
+	    CFG_OFF(c_tcp_max_queued), NULL },
 	/* Default: the CPUs online (cfg_ncpus), within the same bounds. */
 	{ "workers", cfg_set_uint, 0, 1, CFG_WORKERS_MAX, NULL,
 	    CFG_OFF(c_workers), NULL },

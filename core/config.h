@@ -82,6 +82,13 @@ struct cfg {
 	char *c_tls_cert; /* absolute paths, NULL when not given */
 	char *c_tls_key;
 
+	unsigned c_tcp_max_conns;    /* stream connections in all */
+	unsigned c_tcp_max_per_ip;   /* from one address (IPv6: its /64) */
+	unsigned c_tcp_idle_timeout; /* seconds */
+	unsigned c_tcp_msg_timeout;  /* seconds */
+	unsigned c_tcp_max_header;   /* bytes */
+	unsigned c_tcp_max_queued;   /* bytes */
+
 	unsigned c_workers; /* 0 in the file is refused; default = CPUs */
 };
 

@@ -19,7 +19,9 @@
 #define FLOW_VERSION   1
 #define HASHLEN        8
 #define TAGLEN         10
-#define FLOW_MAXRAW    (6 + 16 + 2 + TAGLEN)
+#define CONNLEN        8
+#define FLOW_MAXRAW    (6 + 16 + 2 + CONNLEN + TAGLEN)
+#define BRANCH_MAXRAW  (BRANCH_RAWLEN + CONNLEN)
 
 /* The secret index with this id, or -1. */
 static int
@@ -73,30 +75,64 @@ branch_txn_hash(struct mac *m, const struct pkt *p, uint8_t *h)
 	return (mac_sign(m, 0, SECRET_BRANCH, parts, n, h, HASHLEN));
 }
 
-/* MAC over raw[0..12) and the relay flow (transport, address, port). */
+static bool
+branch_stream(uint8_t tp)
+{
+	return (tp == TP_TCP || tp == TP_TLS);
+}
+
+static void
+branch_put64(uint8_t *out, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+branch_get64(const uint8_t *in)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return (v);
+}
+
+/* MAC over raw[0..n) and the relay flow (transport, address, port). */
 static int
-branch_tag(struct mac *m, size_t idx, const uint8_t *raw,
+branch_tag(struct mac *m, size_t idx, const uint8_t *raw, size_t n,
     const struct flow *relay, uint8_t *tag)
 {
 	struct mac_part parts[3];
 	uint8_t a[1 + 16 + 2];
 	size_t al;
 
-	a[0] = relay->f_tp;
+	/*
+	 * TCP and TLS are one class here: the connection id says where the
+	 * response goes, and a client's Via may name either (a TLS tunnel
+	 * in front of a TCP client writes TCP).
+	 */
+	a[0] = branch_stream(relay->f_tp) ? TP_TCP : relay->f_tp;
 	al = 1 + branch_addr(&relay->f_addr, a + 1);
 	a[al] = (uint8_t)(sa_port(&relay->f_addr) >> 8);
 	a[al + 1] = (uint8_t)sa_port(&relay->f_addr);
 	parts[0] = (struct mac_part){ "r", 1 };
-	parts[1] = (struct mac_part){ raw, 4 + HASHLEN };
+	parts[1] = (struct mac_part){ raw, n };
 	parts[2] = (struct mac_part){ a, al + 2 };
 	return (mac_sign(m, idx, SECRET_BRANCH, parts, 3, tag, TAGLEN));
 }
 
 int
 branch_make(struct mac *m, const struct secrets *s, const struct pkt *p,
-    const struct flow *relay, char out[BRANCH_STRLEN + 1])
+    const struct flow *relay, char out[BRANCH_MAXLEN + 1])
 {
-	uint8_t raw[BRANCH_RAWLEN];
+	uint8_t raw[BRANCH_MAXRAW];
+	size_t n = 4 + HASHLEN;
 	int err;
 
 	raw[0] = BRANCH_VERSION;
@@ -105,17 +141,22 @@ branch_make(struct mac *m, const struct secrets *s, const struct pkt *p,
 	raw[3] = relay->f_lsock;
 	if ((err = branch_txn_hash(m, p, raw + 4)) != 0)
 		return (err);
-	if ((err = branch_tag(m, 0, raw, relay, raw + 4 + HASHLEN)) != 0)
+	if (branch_stream(relay->f_tp)) {
+		branch_put64(raw + n, relay->f_conn);
+		n += CONNLEN;
+	}
+	if ((err = branch_tag(m, 0, raw, n, relay, raw + n)) != 0)
 		return (err);
 	memcpy(out, BRANCH_PREFIX, BRANCH_PREFIXLEN);
-	(void)b64url_encode(raw, sizeof(raw), out + BRANCH_PREFIXLEN);
+	n = b64url_encode(raw, n + TAGLEN, out + BRANCH_PREFIXLEN);
+	out[BRANCH_PREFIXLEN + n] = '\0';
 	return (0);
 }
 
 bool
 branch_is_ours(const struct pl *branch)
 {
-	return (branch->l == BRANCH_STRLEN &&
+	return ((branch->l == BRANCH_STRLEN || branch->l == BRANCH_MAXLEN) &&
 	    memcmp(branch->p, BRANCH_PREFIX, BRANCH_PREFIXLEN) == 0);
 }
 
@@ -123,22 +164,25 @@ bool
 branch_check(struct mac *m, const struct secrets *s, const struct pl *branch,
     struct flow *relay)
 {
-	uint8_t raw[BRANCH_RAWLEN], tag[TAGLEN];
+	uint8_t raw[BRANCH_MAXRAW], tag[TAGLEN];
+	size_t n = 4 + HASHLEN + (branch_stream(relay->f_tp) ? CONNLEN : 0);
 	uint16_t id;
 	int idx = -1;
 
 	if (!branch_is_ours(branch) ||
 	    b64url_decode(branch->p + BRANCH_PREFIXLEN,
-		branch->l - BRANCH_PREFIXLEN, raw,
-		sizeof(raw)) != sizeof(raw) ||
+		branch->l - BRANCH_PREFIXLEN, raw, sizeof(raw)) != n + TAGLEN ||
 	    raw[0] != BRANCH_VERSION)
 		return (false);
 	id = (uint16_t)(raw[1] << 8 | raw[2]);
 	while ((idx = branch_secret(s, id, (size_t)(idx + 1))) >= 0) {
-		if (branch_tag(m, (size_t)idx, raw, relay, tag) != 0)
+		if (branch_tag(m, (size_t)idx, raw, n, relay, tag) != 0)
 			return (false);
-		if (CRYPTO_memcmp(tag, raw + 4 + HASHLEN, TAGLEN) == 0) {
+		if (CRYPTO_memcmp(tag, raw + n, TAGLEN) == 0) {
 			relay->f_lsock = raw[3];
+			relay->f_conn = n > 4 + HASHLEN ?
+			    branch_get64(raw + 4 + HASHLEN) :
+			    0;
 			return (true);
 		}
 	}
@@ -161,7 +205,12 @@ flow_raw(const struct secrets *s, size_t idx, const struct flow *f,
 	n = 6 + branch_addr(&f->f_addr, raw + 6);
 	raw[n] = (uint8_t)(sa_port(&f->f_addr) >> 8);
 	raw[n + 1] = (uint8_t)sa_port(&f->f_addr);
-	return (n + 2);
+	n += 2;
+	if (branch_stream(f->f_tp)) {
+		branch_put64(raw + n, f->f_conn);
+		n += CONNLEN;
+	}
+	return (n);
 }
 
 size_t
@@ -185,10 +234,13 @@ flow_token_make(struct mac *m, const struct secrets *s, const struct flow *f,
 static bool
 flow_fill(const uint8_t *raw, size_t n, struct flow *f)
 {
+	size_t conn = branch_stream(raw[3]) ? CONNLEN : 0;
 	uint16_t port;
 
-	if (raw[0] != FLOW_VERSION || raw[3] > TP_TLS)
+	if (raw[0] != FLOW_VERSION || raw[3] > TP_TLS || n < 6 + conn)
 		return (false);
+	f->f_conn = conn ? branch_get64(raw + n - CONNLEN) : 0;
+	n -= conn;
 	if (raw[5] == 4 && n == 6 + 4 + 2) {
 		uint32_t a;
 

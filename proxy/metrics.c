@@ -10,6 +10,7 @@
 
 #include <re.h>
 
+#include "auth/connlim.h"
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/obuf.h"
@@ -20,7 +21,7 @@
 #include "proxy/worker.h"
 #include "version.h"
 
-#define METRICS_BUFLEN 16384
+#define METRICS_BUFLEN 32768
 
 static const char *const metrics_methods[] = {
 #define X(m) #m,
@@ -57,6 +58,16 @@ metrics_add(struct pipe_stats *sum, const struct pipe_stats *w)
 	metrics_sum(&sum->ps_auth_ok, &w->ps_auth_ok, 1);
 	metrics_sum(sum->ps_auth_fail, w->ps_auth_fail, AUTHN_NREASONS);
 	metrics_sum(sum->ps_dropped, w->ps_dropped, DROP_NREASONS);
+}
+
+void
+metrics_add_streams(struct stream_stats *sum, const struct stream_stats *w)
+{
+	metrics_sum(&sum->ss_accepted, &w->ss_accepted, 1);
+	metrics_sum(sum->ss_refused, w->ss_refused, REFUSE_N);
+	metrics_sum(sum->ss_closed, w->ss_closed, CLOSE_N);
+	metrics_sum(&sum->ss_upstream_connects, &w->ss_upstream_connects, 1);
+	metrics_sum(&sum->ss_handoffs, &w->ss_handoffs, 1);
 }
 
 /* "# HELP name help\n# TYPE name type\n" */
@@ -136,11 +147,47 @@ metrics_counters(struct obuf *ob, const struct pipe_stats *s)
 	    metrics_load(&s->ps_forwarded));
 }
 
+static void
+metrics_streams(struct obuf *ob, const struct metrics_proc *mp)
+{
+	const struct stream_stats *s = &mp->mp_sst;
+	size_t i;
+
+	metrics_family(ob, "sipwarden_connections", "gauge",
+	    "TCP and TLS connections from peers open now.");
+	metrics_sample(ob, "sipwarden_connections", NULL, NULL, mp->mp_conns);
+	metrics_family(ob, "sipwarden_connections_accepted_total", "counter",
+	    "TCP and TLS connections accepted.");
+	metrics_sample(ob, "sipwarden_connections_accepted_total", NULL, NULL,
+	    metrics_load(&s->ss_accepted));
+	metrics_family(ob, "sipwarden_connections_refused_total", "counter",
+	    "Connections closed at once, by reason.");
+	for (i = 0; i < REFUSE_N; i++)
+		metrics_sample(ob, "sipwarden_connections_refused_total",
+		    "reason", stream_refusal_name((enum conn_refusal)i),
+		    metrics_load(&s->ss_refused[i]));
+	metrics_family(ob, "sipwarden_connections_closed_total", "counter",
+	    "Connections closed, by reason.");
+	for (i = 0; i < CLOSE_N; i++)
+		metrics_sample(ob, "sipwarden_connections_closed_total",
+		    "reason", stream_close_name((enum conn_close)i),
+		    metrics_load(&s->ss_closed[i]));
+	metrics_family(ob, "sipwarden_upstream_connects_total", "counter",
+	    "TCP connections opened to the upstream.");
+	metrics_sample(ob, "sipwarden_upstream_connects_total", NULL, NULL,
+	    metrics_load(&s->ss_upstream_connects));
+	metrics_family(ob, "sipwarden_handoffs_total", "counter",
+	    "Messages passed to the worker that owns their connection.");
+	metrics_sample(ob, "sipwarden_handoffs_total", NULL, NULL,
+	    metrics_load(&s->ss_handoffs));
+}
+
 bool
 metrics_render(struct obuf *ob, const struct pipe_stats *sum,
     const struct metrics_proc *mp)
 {
 	metrics_counters(ob, sum);
+	metrics_streams(ob, mp);
 	metrics_family(ob, "sipwarden_bans_active", "gauge",
 	    "Sources banned now.");
 	metrics_sample(ob, "sipwarden_bans_active", NULL, NULL,
@@ -182,9 +229,13 @@ metrics_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	memset(&sum, 0, sizeof(sum));
-	for (k = 0; k < srv->sv_nworkers; k++)
-		metrics_add(&sum, worker_stats(srv->sv_workers[k]));
 	memset(&mp, 0, sizeof(mp));
+	for (k = 0; k < srv->sv_nworkers; k++) {
+		metrics_add(&sum, worker_stats(srv->sv_workers[k]));
+		metrics_add_streams(&mp.mp_sst,
+		    worker_stream_stats(srv->sv_workers[k]));
+	}
+	mp.mp_conns = connlim_total(srv->sv_connlim);
 	mp.mp_reloads_ok = srv->sv_reloads_ok;
 	mp.mp_reloads_failed = srv->sv_reloads_failed;
 	mp.mp_bans_active = atomic_load(&srv->sv_bans);

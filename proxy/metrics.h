@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxy/stream.h"
+
 struct evhttp;
 struct sa;
 struct obuf;
@@ -25,7 +27,13 @@ struct metrics_proc {
 	unsigned long mp_bans_active;
 	uint64_t mp_start; /* seconds since the epoch */
 	uint64_t mp_now;
+	unsigned long mp_conns;     /* TCP/TLS connections open (connlim) */
+	struct stream_stats mp_sst; /* summed over workers */
 };
+
+/* Add one worker's connection counters into sum. */
+void metrics_add_streams(struct stream_stats *sum,
+    const struct stream_stats *w);
 
 /* Add the counters of one worker into sum (plain, not atomic). */
 void metrics_add(struct pipe_stats *sum, const struct pipe_stats *w);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <re.h>
 
@@ -22,7 +23,7 @@
 #include "proxy/snapshot.h"
 
 #define DROP_LOG_PER_SEC 5
-#define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 32)
+#define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 64)
 
 static const char *const drop_names[] = { "none",
 #define X(e, s) s,
@@ -193,11 +194,20 @@ pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
 	pipe_reply_hdrs(pr, code, reason, NULL, why);
 }
 
+/*
+ * From the PBX: its address and port, or, with a tcp upstream, any TCP
+ * connection from its address (the PBX opens its own connections to our
+ * Record-Route and Path, from ports of its choosing).
+ */
 static bool
 pipe_from_upstream(const struct snapshot *sn, const struct pipe_in *in)
 {
-	return (sa_cmp(&in->pi_src.f_addr, &sn->sn_cfg->c_upstream.cs_addr,
-	    SA_ALL));
+	const struct cfg_sock *up = &sn->sn_cfg->c_upstream;
+
+	if (up->cs_tp == TP_TCP && in->pi_src.f_tp == TP_TCP)
+		return (sa_cmp(&in->pi_src.f_addr, &up->cs_addr, SA_ADDR));
+	return (in->pi_src.f_tp == TP_UDP &&
+	    sa_cmp(&in->pi_src.f_addr, &up->cs_addr, SA_ALL));
 }
 
 /* Filter (SPEC 4.1): the allow list. */
@@ -253,7 +263,7 @@ pipe_via(struct pipe_req *pr, size_t l, const struct flow *relay, char *out,
     size_t size)
 {
 	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
-	char branch[BRANCH_STRLEN + 1];
+	char branch[BRANCH_MAXLEN + 1];
 	struct obuf ob;
 
 	if (branch_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets, pr->pr_p,
@@ -290,7 +300,11 @@ pipe_uri_ours(const struct snapshot *sn, const struct pl *uri, struct pl *user)
 
 	if (pkt_uri_hostport(uri, user, &host, &port, &params) != 0)
 		return (false);
-	return (snapshot_find_self(sn, &host, port ? port : 5060) >= 0);
+	if (port == 0)
+		port = uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0 ?
+		    5061 :
+		    5060;
+	return (snapshot_find_self(sn, &host, port) >= 0);
 }
 
 /* What our Route elements on top of a request say. */
@@ -352,7 +366,8 @@ pipe_our_routes(struct pipe_req *pr, struct pipe_routes *rt)
 /*
  * Where the responses to the request go, as the Via below ours will say
  * once received/rport are added (RFC 3261 18.2.2, RFC 3581): the source
- * address, and its port only when rport was asked for.
+ * address, and its port only when rport was asked for; on TCP and TLS
+ * also the connection it came on, which is where they really go.
  */
 static void
 pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
@@ -360,7 +375,7 @@ pipe_relay_flow(struct pipe_req *pr, struct flow *relay)
 	const struct pkt_via *v = &pr->pr_p->p_via[0];
 
 	*relay = pr->pr_in->pi_src;
-	if (!v->v_rport && relay->f_tp == TP_UDP)
+	if (!v->v_rport)
 		sa_set_port(&relay->f_addr, v->v_port ? v->v_port : 5060);
 }
 
@@ -393,7 +408,7 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 {
 	const struct pkt *p = pr->pr_p;
 	size_t inl = pr->pr_in->pi_src.f_lsock, outl = dst->f_lsock;
-	char via[SNAP_HOSTLEN + BRANCH_STRLEN + 32];
+	char via[SNAP_HOSTLEN + BRANCH_MAXLEN + 32];
 	char rr[2][URI_MAX], pathuri[URI_MAX];
 	struct flow relay;
 	struct fwd_req fr;
@@ -746,6 +761,86 @@ pipe_response(struct pipe_req *pr, enum pkt_verdict v)
 	pipe_send(pr->pr_pc, pr->pr_act, &ob, &relay);
 }
 
+/* Filter (SPEC 4.1): bans, then the allow list. */
+static bool
+pipe_admit(struct pctx *pc, const struct snapshot *sn, const struct pipe_in *in,
+    struct action *act)
+{
+	if (pc->pc_limits != NULL && !pipe_from_upstream(sn, in) &&
+	    !pipe_trusted(sn, &in->pi_src.f_addr) &&
+	    limits_banned(pc->pc_limits, &in->pi_src.f_addr,
+		(uint32_t)(in->pi_now_ms / 1000))) {
+		pipe_drop(pc, in, act, DROP_BANNED, "source banned");
+		return (false);
+	}
+	if (!pipe_filter(sn, in)) {
+		pipe_drop(pc, in, act, DROP_NOT_ALLOWED, "source not allowed");
+		return (false);
+	}
+	return (true);
+}
+
+bool
+pipeline_admit(struct pctx *pc, const struct snapshot *sn,
+    const struct flow *src, uint64_t now_ms)
+{
+	struct pipe_in in;
+	struct action act;
+
+	memset(&in, 0, sizeof(in));
+	in.pi_src = *src;
+	in.pi_now_ms = now_ms;
+	return (pipe_admit(pc, sn, &in, &act));
+}
+
+void
+pipeline_note_drop(struct pctx *pc, const struct flow *src, uint64_t now_ms,
+    enum drop_reason r, const char *why)
+{
+	struct pipe_in in;
+	struct action act;
+
+	memset(&in, 0, sizeof(in));
+	in.pi_src = *src;
+	in.pi_now_ms = now_ms;
+	pipe_drop(pc, &in, &act, r, why);
+}
+
+void
+pipeline_flow_failed(struct pctx *pc, const struct snapshot *sn,
+    const struct flow *gone, const char *msg, size_t len, uint16_t code,
+    uint64_t now_ms, struct action *act)
+{
+	struct pipe_in in;
+	struct pipe_req pr = { pc, sn, &in, &pc->pc_pkt, act };
+	struct pkt *p = &pc->pc_pkt;
+	char totag[17];
+	struct obuf ob;
+
+	memset(act, 0, sizeof(*act));
+	memset(&in, 0, sizeof(in));
+	in.pi_src = *gone;
+	in.pi_now_ms = now_ms;
+	if (mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen) != 0 ||
+	    pkt_scan(p, msg, len) != PKT_OK || !p->p_req ||
+	    pkt_method_is(&p->p_method, "ACK")) {
+		log_event(LOGL_DEBUG, "flow_failed", &gone->f_addr, "reply=%s",
+		    "none");
+		return;
+	}
+	log_event(LOGL_INFO, "flow_failed", &gone->f_addr, "method=%r code=%u",
+	    &p->p_method, (unsigned)code);
+	fwd_totag(p, totag);
+	obuf_init(&ob, pc->pc_syn, sizeof(pc->pc_syn));
+	if (!fwd_reply(&ob, p, &gone->f_addr, code,
+		code == 430 ? "Flow Failed" : "Service Unavailable", totag,
+		NULL))
+		return;
+	in.pi_buf = pc->pc_syn;
+	in.pi_len = ob.ob_len;
+	pipe_response(&pr, pkt_scan(p, pc->pc_syn, ob.ob_len));
+}
+
 void
 pipeline_handle(struct pctx *pc, const struct snapshot *sn,
     const struct pipe_in *in, struct action *act)
@@ -758,17 +853,8 @@ pipeline_handle(struct pctx *pc, const struct snapshot *sn,
 		pipe_drop(pc, in, act, DROP_MALFORMED, "no MAC context");
 		return;
 	}
-	if (pc->pc_limits != NULL && !pipe_from_upstream(sn, in) &&
-	    !pipe_trusted(sn, &in->pi_src.f_addr) &&
-	    limits_banned(pc->pc_limits, &in->pi_src.f_addr,
-		(uint32_t)(in->pi_now_ms / 1000))) {
-		pipe_drop(pc, in, act, DROP_BANNED, "source banned");
+	if (!pipe_admit(pc, sn, in, act))
 		return;
-	}
-	if (!pipe_filter(sn, in)) {
-		pipe_drop(pc, in, act, DROP_NOT_ALLOWED, "source not allowed");
-		return;
-	}
 	if (in->pi_len > PKT_MAXLEN) {
 		pipe_drop(pc, in, act, DROP_TOO_BIG, "message over 64 KiB");
 		return;

@@ -9,6 +9,7 @@
 #define SW_PROXY_PIPELINE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +86,7 @@ struct pctx {
 	struct pipe_droplog pc_droplog[DROP_NREASONS];
 	struct pipe_droplog pc_replylog; /* 400, 482, 483, 502 replies */
 	char pc_out[PKT_MAXLEN + 4096];
+	char pc_syn[PKT_MAXLEN + 4096]; /* a reply made for a lost flow */
 	struct pkt pc_pkt;
 };
 
@@ -118,5 +120,28 @@ void pctx_free(struct pctx *pc);
 
 void pipeline_handle(struct pctx *pc, const struct snapshot *sn,
     const struct pipe_in *in, struct action *act);
+
+/*
+ * May src connect at all (bans and the allow list, as for a message)?
+ * A refusal is counted and logged as a drop.  For a transport that can
+ * refuse a connection before it costs a TLS handshake.
+ */
+bool pipeline_admit(struct pctx *pc, const struct snapshot *sn,
+    const struct flow *src, uint64_t now_ms);
+
+/* Count and log (rate limited) a drop the transport decided. */
+void pipeline_note_drop(struct pctx *pc, const struct flow *src,
+    uint64_t now_ms, enum drop_reason r, const char *why);
+
+/*
+ * msg, a request that sipwarden forwarded towards gone, could not be sent:
+ * its connection is closed (code 430 Flow Failed, RFC 5626 5.3), or the
+ * upstream cannot be reached (503).  act is then that response relayed to
+ * where the request came from, by the Via branch as for any response;
+ * nothing for an ACK or a response.
+ */
+void pipeline_flow_failed(struct pctx *pc, const struct snapshot *sn,
+    const struct flow *gone, const char *msg, size_t len, uint16_t code,
+    uint64_t now_ms, struct action *act);
 
 #endif

@@ -19,6 +19,8 @@
 
 #include <re.h>
 
+#include "auth/connlim.h"
+#include "auth/connlim.h"
 #include "auth/limits.h"
 #include "auth/replay.h"
 #include "auth/users.h"
@@ -31,7 +33,8 @@
 #include "proxy/worker.h"
 #include "version.h"
 
-#define SERVER_RCVBUF (4 * 1024 * 1024)
+#define SERVER_RCVBUF  (4 * 1024 * 1024)
+#define SERVER_BACKLOG 1024
 
 /* Collects "FILE:LINE: message" lines while a config loads. */
 struct server_msgs {
@@ -56,22 +59,32 @@ server_warn_cb(const char *msg, void *arg)
 	log_event(LOGL_WARN, "config", NULL, "warning=%s", msg);
 }
 
+/* A UDP socket, or a listening TCP socket, bound to addr. */
 static int
-server_socket(const struct sa *addr, bool reuseport)
+server_socket(enum transport tp, const struct sa *addr, bool reuseport)
 {
 	int fd, on = 1, size = SERVER_RCVBUF;
+	bool stream = tp != TP_UDP;
 
-	fd = socket(sa_af(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa_af(addr),
+	    (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd < 0)
 		return (-1);
 	if (sa_af(addr) == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 		    sizeof(on));
+	if (stream)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (reuseport &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
 		goto bad;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (!stream)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
 	if (bind(fd, &addr->u.sa, addr->len) != 0)
+		goto bad;
+	if (stream && reuseport && listen(fd, SERVER_BACKLOG) != 0)
 		goto bad;
 	return (fd);
 bad:
@@ -97,15 +110,16 @@ server_bind(struct server *srv, const struct snapshot *sn)
 		srv->sv_fds[i] = -1;
 	for (i = 0; i < nl; i++) {
 		const struct sa *a = &sn->sn_l[i].sl_addr;
+		enum transport tp = sn->sn_l[i].sl_tp;
 
-		if ((fd = server_socket(a, false)) < 0) {
+		if ((fd = server_socket(tp, a, false)) < 0) {
 			log_event(LOGL_ERROR, "bind", a, "error=%s",
 			    strerror(errno));
 			return (errno);
 		}
 		(void)close(fd);
 		for (k = 0; k < srv->sv_nworkers; k++) {
-			fd = server_socket(a, true);
+			fd = server_socket(tp, a, true);
 			if (fd < 0) {
 				log_event(LOGL_ERROR, "bind", a, "error=%s",
 				    strerror(errno));
@@ -220,18 +234,20 @@ server_workers(struct server *srv, size_t nl)
 	srv->sv_workers = calloc(srv->sv_nworkers, sizeof(*srv->sv_workers));
 	if (srv->sv_workers == NULL)
 		return (ENOMEM);
+	/* All exist before any runs: they hand messages to each other. */
 	for (k = 0; k < srv->sv_nworkers; k++) {
 		err = worker_alloc(&srv->sv_workers[k], srv, k,
 		    srv->sv_fds + k * nl, nl);
-		if (err == 0)
-			err = worker_start(srv->sv_workers[k]);
-		if (err != 0) {
-			log_event(LOGL_ERROR, "worker", NULL, "error=%s",
-			    strerror(err));
-			return (err);
-		}
+		if (err != 0)
+			goto bad;
 	}
+	for (k = 0; k < srv->sv_nworkers; k++)
+		if ((err = worker_start(srv->sv_workers[k])) != 0)
+			goto bad;
 	return (0);
+bad:
+	log_event(LOGL_ERROR, "worker", NULL, "error=%s", strerror(err));
+	return (err);
 }
 
 int
@@ -258,7 +274,8 @@ server_start(struct server *srv, const char *cfgpath)
 	sn->sn_gen = 1;
 	srv->sv_nworkers = c->c_workers;
 	if (replay_alloc(&srv->sv_replay) != 0 ||
-	    limits_alloc(&srv->sv_limits) != 0) {
+	    limits_alloc(&srv->sv_limits) != 0 ||
+	    connlim_alloc(&srv->sv_connlim, c->c_tcp_max_conns) != 0) {
 		log_event(LOGL_ERROR, "start", NULL, "error=%s",
 		    "cannot allocate the replay memory");
 		return (2);
@@ -296,6 +313,8 @@ server_stop(struct server *srv)
 		evhttp_free(srv->sv_http);
 	srv->sv_http = NULL;
 	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
+		worker_halt(srv->sv_workers[k]);
+	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
 		worker_free(srv->sv_workers[k]);
 	free(srv->sv_workers);
 	srv->sv_workers = NULL;
@@ -319,6 +338,8 @@ server_stop(struct server *srv)
 	srv->sv_sweep = NULL;
 	limits_free(srv->sv_limits);
 	srv->sv_limits = NULL;
+	connlim_free(srv->sv_connlim);
+	srv->sv_connlim = NULL;
 	if (srv->sv_base != NULL)
 		event_base_free(srv->sv_base);
 	srv->sv_base = NULL;

@@ -13,6 +13,7 @@
 struct event;
 struct evhttp;
 struct event_base;
+struct connlim;
 struct limits;
 struct replay;
 struct snapshot;
@@ -31,9 +32,10 @@ struct server {
 	const char *sv_signal;    /* what stopped the loop */
 	struct replay *sv_replay; /* nonce-count memory, all workers */
 	struct limits *sv_limits; /* bans and challenge buckets, all workers */
-	struct event *sv_sweep;   /* once a second: bans that ended */
-	atomic_ulong sv_bans;     /* bans active at the last sweep */
-	struct evhttp *sv_http;   /* metrics endpoint, or NULL */
+	struct connlim *sv_connlim; /* TCP/TLS connections, all workers */
+	struct event *sv_sweep;     /* once a second: bans that ended */
+	atomic_ulong sv_bans;       /* bans active at the last sweep */
+	struct evhttp *sv_http;     /* metrics endpoint, or NULL */
 	unsigned long sv_reloads_ok;
 	unsigned long sv_reloads_failed;
 	uint64_t sv_start; /* seconds since the epoch */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+
 #include <re.h>
 
 #include "auth/acl.h"
@@ -17,6 +19,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "proxy/snapshot.h"
+#include "proxy/tls.h"
 
 typedef void(snap_msg_h)(const char *msg, void *arg);
 
@@ -43,12 +46,6 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 	struct snap_listener *sl = &sn->sn_l[i];
 	bool v6;
 
-	if (cs->cs_tp != TP_UDP) {
-		/* TCP and TLS land with the stream transport. */
-		snap_err(errh, arg, c, cs->cs_line,
-		    "only udp listeners are supported in this version");
-		return (EINVAL);
-	}
 	sl->sl_tp = cs->cs_tp;
 	sl->sl_addr = cs->cs_addr;
 	sl->sl_port = sa_port(&cs->cs_addr);
@@ -80,33 +77,34 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 	return (0);
 }
 
-/* The listener that talks to the upstream, and a loop check. */
+/*
+ * The listener that talks to the upstream (the first of its transport and
+ * address family: a tcp upstream needs a tcp listener, on which the PBX
+ * reaches our Record-Route and Path), and a loop check.
+ */
 static int
 snap_upstream(struct snapshot *sn, snap_msg_h *errh, void *arg)
 {
 	const struct cfg *c = sn->sn_cfg;
 	const struct sa *up = &c->c_upstream.cs_addr;
+	enum transport tp = c->c_upstream.cs_tp;
 	size_t i;
 
-	if (c->c_upstream.cs_tp != TP_UDP) {
-		snap_err(errh, arg, c, c->c_upstream.cs_line,
-		    "only a udp upstream is supported in this version");
-		return (EINVAL);
-	}
 	if (snapshot_find_self_sa(sn, up) >= 0) {
 		snap_err(errh, arg, c, c->c_upstream.cs_line,
 		    "upstream is one of our own listen addresses");
 		return (EINVAL);
 	}
 	for (i = 0; i < sn->sn_nl; i++) {
-		if (sn->sn_l[i].sl_tp == TP_UDP &&
+		if (sn->sn_l[i].sl_tp == tp &&
 		    sa_af(&sn->sn_l[i].sl_addr) == sa_af(up)) {
 			sn->sn_upl = i;
 			return (0);
 		}
 	}
 	snap_err(errh, arg, c, c->c_upstream.cs_line,
-	    "no udp listener of the upstream's address family");
+	    tp == TP_TCP ? "no tcp listener of the upstream's address family" :
+			   "no udp listener of the upstream's address family");
 	return (EINVAL);
 }
 
@@ -251,6 +249,17 @@ snap_secrets(const struct cfg *cfg, const struct snapshot *old,
 	return (0);
 }
 
+static bool
+snap_has_tls(const struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->c_nlisten; i++)
+		if (c->c_listen[i].cs_tp == TP_TLS)
+			return (true);
+	return (false);
+}
+
 int
 snapshot_load(const char *path, const struct snapshot *old, char *kept,
     size_t keptsize, struct snapshot **snp, snap_msg_h *errh, snap_msg_h *warnh,
@@ -259,6 +268,7 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 	struct cfg *cfg = NULL;
 	struct users *users = NULL;
 	struct secrets *secrets = NULL;
+	SSL_CTX *tls = NULL;
 	int err;
 
 	if ((err = cfg_load(path, &cfg, errh, arg)) != 0)
@@ -266,12 +276,16 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 	if (old != NULL)
 		snap_inherit(cfg, old->sn_cfg, kept, keptsize);
 	err = snap_private(cfg->c_users, errh, arg);
-	if (snap_private(cfg->c_secret_file, errh, arg) != 0)
+	if (snap_private(cfg->c_secret_file, errh, arg) != 0 ||
+	    snap_private(cfg->c_tls_key, errh, arg) != 0)
 		err = EPERM;
 	if (users_load(cfg->c_users, cfg->c_realm, &users, errh, warnh, arg) !=
 	    0)
 		err = EINVAL;
 	if (snap_secrets(cfg, old, &secrets, errh, arg) != 0)
+		err = EINVAL;
+	if (err == 0 && snap_has_tls(cfg) &&
+	    tls_ctx_load(cfg->c_tls_cert, cfg->c_tls_key, &tls, errh, arg) != 0)
 		err = EINVAL;
 	if (err != 0) {
 		cfg_free(cfg);
@@ -279,7 +293,12 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 		secrets_free(secrets);
 		return (err);
 	}
-	return (snapshot_make(cfg, users, secrets, snp, errh, arg));
+	if ((err = snapshot_make(cfg, users, secrets, snp, errh, arg)) != 0) {
+		SSL_CTX_free(tls);
+		return (err);
+	}
+	(*snp)->sn_tls = tls;
+	return (0);
 }
 
 struct snapshot *
@@ -301,6 +320,7 @@ snapshot_unref(struct snapshot *sn)
 	cfg_free(sn->sn_cfg);
 	users_free(sn->sn_users);
 	secrets_free(sn->sn_secrets);
+	SSL_CTX_free(sn->sn_tls);
 	free(sn);
 }
 

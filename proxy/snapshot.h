@@ -17,6 +17,7 @@
 
 struct acl;
 struct users;
+typedef struct ssl_ctx_st SSL_CTX;
 struct secrets;
 
 #define SNAP_HOSTLEN 260
@@ -40,7 +41,8 @@ struct snapshot {
 	struct acl *sn_trust;
 	struct snap_listener sn_l[CFG_MAX_LISTEN];
 	size_t sn_nl;
-	size_t sn_upl; /* listener that talks to the upstream */
+	size_t sn_upl;   /* listener that talks to the upstream */
+	SSL_CTX *sn_tls; /* server context when a tls listener exists */
 };
 
 /*

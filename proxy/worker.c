@@ -22,37 +22,9 @@
 #include "proxy/server.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
+#include "proxy/worker_impl.h"
 
-#define WORKER_BATCH 16
-#define WORKER_RXLEN (PKT_MAXLEN + 1)
-
-struct wsock {
-	struct worker *ws_w;
-	struct event *ws_ev;
-	int ws_fd;
-	unsigned ws_idx;
-};
-
-struct worker {
-	struct server *w_srv;
-	unsigned w_id;
-	pthread_t w_thread;
-	int w_started;
-	struct event_base *w_base;
-	struct wsock w_socks[CFG_MAX_LISTEN];
-	size_t w_nsocks;
-	int w_stopfd[2];
-	struct event *w_stopev;
-	struct snapshot *w_snap;
-	uint64_t w_gen;
-	struct pctx *w_pc;
-	struct mmsghdr w_msgs[WORKER_BATCH];
-	struct iovec w_iov[WORKER_BATCH];
-	struct sockaddr_storage w_from[WORKER_BATCH];
-	char (*w_rx)[WORKER_RXLEN];
-};
-
-static uint64_t
+uint64_t
 worker_now_ms(void)
 {
 	struct timespec ts;
@@ -61,8 +33,7 @@ worker_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Take the current snapshot if a reload published a new one. */
-static void
+void
 worker_refresh(struct worker *w)
 {
 	struct snapshot *sn;
@@ -74,7 +45,7 @@ worker_refresh(struct worker *w)
 	w->w_snap = sn;
 }
 
-static void
+void
 worker_act(struct worker *w, const struct action *act)
 {
 	const struct sa *dst = &act->a_dst.f_addr;
@@ -82,6 +53,15 @@ worker_act(struct worker *w, const struct action *act)
 
 	if (act->a_kind != ACT_SEND)
 		return;
+	if (act->a_dst.f_tp != TP_UDP) {
+		stream_send(w, &act->a_dst, act->a_out, act->a_outlen);
+		return;
+	}
+	if (w->w_socks[act->a_dst.f_lsock].ws_ev == NULL) {
+		log_event(LOGL_WARN, "send_error", dst, "error=%s",
+		    "listener is not udp");
+		return;
+	}
 	if (act->a_dst.f_lsock >= w->w_nsocks) {
 		log_event(LOGL_WARN, "send_error", dst, "error=%s",
 		    "no such listener");
@@ -94,25 +74,35 @@ worker_act(struct worker *w, const struct action *act)
 		    strerror(errno));
 }
 
-static void
-worker_one(struct worker *w, struct wsock *ws, unsigned i, uint64_t now)
+void
+worker_message(struct worker *w, const char *buf, size_t len,
+    const struct flow *src, uint64_t now)
 {
 	struct pipe_in in;
 	struct action act;
 
-	memset(&in, 0, sizeof(in));
-	in.pi_buf = w->w_rx[i];
-	in.pi_len = w->w_msgs[i].msg_len;
-	in.pi_src.f_tp = TP_UDP;
-	in.pi_src.f_lsock = (uint8_t)ws->ws_idx;
+	in.pi_buf = buf;
+	in.pi_len = len;
+	in.pi_src = *src;
 	in.pi_now_ms = now;
-	if (sa_set_sa(&in.pi_src.f_addr,
-		(const struct sockaddr *)&w->w_from[i]) != 0)
-		return;
-	if (w->w_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-		in.pi_len = PKT_MAXLEN + 1;
 	pipeline_handle(w->w_pc, w->w_snap, &in, &act);
 	worker_act(w, &act);
+}
+
+static void
+worker_one(struct worker *w, struct wsock *ws, unsigned i, uint64_t now)
+{
+	struct flow src;
+	size_t len = w->w_msgs[i].msg_len;
+
+	memset(&src, 0, sizeof(src));
+	src.f_tp = TP_UDP;
+	src.f_lsock = (uint8_t)ws->ws_idx;
+	if (sa_set_sa(&src.f_addr, (const struct sockaddr *)&w->w_from[i]) != 0)
+		return;
+	if (w->w_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+		len = PKT_MAXLEN + 1;
+	worker_message(w, w->w_rx[i], len, &src, now);
 }
 
 /* Read up to a few batches, then give the loop back. */
@@ -176,6 +166,7 @@ static int
 worker_events(struct worker *w, const int *fds, size_t nfds)
 {
 	size_t i;
+	int err;
 
 	for (i = 0; i < nfds; i++) {
 		struct wsock *ws = &w->w_socks[i];
@@ -183,11 +174,16 @@ worker_events(struct worker *w, const int *fds, size_t nfds)
 		ws->ws_w = w;
 		ws->ws_fd = fds[i];
 		ws->ws_idx = (unsigned)i;
+		w->w_nsocks++;
+		if (w->w_snap->sn_l[i].sl_tp != TP_UDP) {
+			if ((err = stream_listen(w, (unsigned)i, fds[i])) != 0)
+				return (err);
+			continue;
+		}
 		ws->ws_ev = event_new(w->w_base, fds[i], EV_READ | EV_PERSIST,
 		    worker_read_cb, ws);
 		if (ws->ws_ev == NULL || event_add(ws->ws_ev, NULL) != 0)
 			return (ENOMEM);
-		w->w_nsocks++;
 	}
 	w->w_stopev =
 	    event_new(w->w_base, w->w_stopfd[0], EV_READ, worker_stop_cb, w);
@@ -222,6 +218,7 @@ worker_alloc(struct worker **wp, struct server *srv, unsigned id,
 	w->w_srv = srv;
 	w->w_id = id;
 	w->w_stopfd[0] = w->w_stopfd[1] = -1;
+	w->w_infd[0] = w->w_infd[1] = -1;
 	if ((w->w_rx = calloc(WORKER_BATCH, WORKER_RXLEN)) == NULL ||
 	    (err = pctx_alloc(&w->w_pc, srv->sv_replay, srv->sv_limits)) != 0)
 		goto out;
@@ -230,9 +227,10 @@ worker_alloc(struct worker **wp, struct server *srv, unsigned id,
 	    (w->w_base = worker_base_new()) == NULL)
 		goto out;
 	worker_iov_init(w);
-	if ((err = worker_events(w, fds, nfds)) != 0)
-		goto out;
 	w->w_snap = server_snapshot(srv, &w->w_gen);
+	if ((err = stream_init(w)) != 0 ||
+	    (err = worker_events(w, fds, nfds)) != 0)
+		goto out;
 	*wp = w;
 	return (0);
 out:
@@ -252,18 +250,27 @@ worker_start(struct worker *w)
 }
 
 void
+worker_halt(struct worker *w)
+{
+	if (w == NULL || !w->w_started)
+		return;
+	(void)!write(w->w_stopfd[1], "x", 1);
+	(void)pthread_join(w->w_thread, NULL);
+	w->w_started = 0;
+}
+
+void
 worker_free(struct worker *w)
 {
 	size_t i;
 
 	if (w == NULL)
 		return;
-	if (w->w_started) {
-		(void)!write(w->w_stopfd[1], "x", 1);
-		(void)pthread_join(w->w_thread, NULL);
-	}
+	worker_halt(w);
+	stream_fini(w);
 	for (i = 0; i < w->w_nsocks; i++)
-		event_free(w->w_socks[i].ws_ev);
+		if (w->w_socks[i].ws_ev != NULL)
+			event_free(w->w_socks[i].ws_ev);
 	if (w->w_stopev != NULL)
 		event_free(w->w_stopev);
 	if (w->w_base != NULL)
@@ -281,4 +288,10 @@ const struct pipe_stats *
 worker_stats(const struct worker *w)
 {
 	return (&w->w_pc->pc_stats);
+}
+
+const struct stream_stats *
+worker_stream_stats(const struct worker *w)
+{
+	return (&w->w_sst);
 }

@@ -416,6 +416,26 @@ py_wait() {
 	[ "$REAP_RC" -eq 0 ] || fail "python3 part $1 exited with status $REAP_RC"
 }
 
+# make_cert: a self-signed certificate for CN sipwarden.test (EC P-256)
+# into $T/cert.pem and $T/key.pem (mode 600), made at test time.
+make_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -days 2 -subj /CN=sipwarden.test \
+	    -keyout "$T/key.pem" -out "$T/cert.pem" >"$T/openssl.err" 2>&1 ||
+	    fail "openssl could not make a test certificate"
+	chmod 600 "$T/key.pem"
+}
+
+# wait_tcp_port PORT: wait (5 s at most) until something listens on PORT.
+wait_tcp_port() {
+	local i
+	for i in $(seq 50); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on TCP port $1 after 5 s"
+}
+
 # need PROG...: skip the case when a program it needs is not installed.
 need() {
 	local p

@@ -135,6 +135,7 @@ class Req:
                           else "Proxy-Authorization")
         self.extra = ""
         self.body = body
+        self.tp = "UDP"         # the Via transport
 
     def new_transaction(self, method=None):
         """The next request of the same call: new branch, CSeq + 1."""
@@ -150,7 +151,8 @@ class Req:
         if self.totag:
             to += ";tag=" + self.totag
         out = "%s %s SIP/2.0\n" % (self.method, self.ruri)
-        out += "Via: SIP/2.0/UDP %s;branch=%s;rport\n" % (self.me, self.branch)
+        out += "Via: SIP/2.0/%s %s;branch=%s;rport\n" % (self.tp, self.me,
+                                                        self.branch)
         if self.route:
             out += "Route: %s\n" % self.route
         out += "Max-Forwards: 70\n"

@@ -152,6 +152,9 @@ scan_req(const struct req *r)
 	return (&pkt);
 }
 
+#define CONN_ID_FOR_TEST(w, s, g)                                              \
+	((uint64_t)(w) << 56 | (uint64_t)(s) << 32 | (uint64_t)(g))
+
 static struct flow
 flow_make(enum transport tp, uint8_t lsock, const char *addr, uint16_t port)
 {
@@ -170,16 +173,23 @@ relay4(void)
 	return (flow_make(TP_UDP, 0, "198.51.100.7", 40000));
 }
 
+/* A branch names the connection of a TCP or TLS relay: 10 more bytes. */
+static size_t
+branch_len(const struct flow *relay)
+{
+	return (relay->f_tp == TP_UDP ? BRANCH_STRLEN : BRANCH_MAXLEN);
+}
+
 /* The branch for request r with secret set set and relay. */
 static void
 branch_of(int set, const struct req *r, const struct flow *relay,
-    char out[BRANCH_STRLEN + 1])
+    char out[BRANCH_MAXLEN + 1])
 {
 	const struct pkt *p = scan_req(r);
 
-	memset(out, 0, BRANCH_STRLEN + 1);
+	memset(out, 0, BRANCH_MAXLEN + 1);
 	ck_assert_int_eq(branch_make(macs[set], sets[set], p, relay, out), 0);
-	ck_assert_uint_eq(strlen(out), BRANCH_STRLEN);
+	ck_assert_uint_eq(strlen(out), branch_len(relay));
 }
 
 /* branch_check of a NUL-terminated branch against relay (a copy). */
@@ -214,7 +224,7 @@ static const struct {
 /* Every relay and every listener index round-trips. */
 START_TEST(test_branch_roundtrip)
 {
-	char b[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1];
 	struct flow relay, f;
 	struct pl pl;
 	unsigned l;
@@ -222,15 +232,19 @@ START_TEST(test_branch_roundtrip)
 	for (l = 0; l < 256; l += (l < 16 ? 1 : 17)) {
 		relay = flow_make(relays[_i].tp, (uint8_t)l, relays[_i].addr,
 		    relays[_i].port);
+		if (relay.f_tp != TP_UDP)
+			relay.f_conn = 0x0102030405060708ull * (l + 1);
 		branch_of(SET_A, &inv3261, &relay, b);
 		ck_assert_mem_eq(b, BRANCH_PREFIX, BRANCH_PREFIXLEN);
 		ck_assert_uint_eq(strspn(b + BRANCH_PREFIXLEN, b64url_abc),
-		    BRANCH_STRLEN - BRANCH_PREFIXLEN);
+		    branch_len(&relay) - BRANCH_PREFIXLEN);
 		f = relay;
 		f.f_lsock = (uint8_t)(l ^ 0x5a);
+		f.f_conn = 77;
 		pl_set_str(&pl, b);
 		ck_assert(branch_check(macs[SET_A], sets[SET_A], &pl, &f));
 		ck_assert_uint_eq(f.f_lsock, l);
+		ck_assert_uint_eq(f.f_conn, relay.f_conn);
 		ck_assert(branch_is_ours(&pl));
 	}
 }
@@ -239,7 +253,7 @@ END_TEST
 /* The same request twice (a retransmission): the same branch. */
 START_TEST(test_branch_retransmission)
 {
-	char a[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	char a[BRANCH_MAXLEN + 1], b[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 
 	branch_of(SET_A, &inv3261, &relay, a);
@@ -254,7 +268,7 @@ END_TEST
 /* The CANCEL and the non-2xx ACK of an INVITE: its branch (3261). */
 START_TEST(test_branch_cancel_ack_3261)
 {
-	char inv[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	char inv[BRANCH_MAXLEN + 1], b[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	struct req r = inv3261;
 
@@ -280,7 +294,7 @@ START_TEST(test_branch_cancel_ack_2543)
 	static const char *const vias[] = { VIA_2543,
 		"SIP/2.0/UDP 192.0.2.1:5062;branch=776asdhds",
 		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK" };
-	char inv[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	char inv[BRANCH_MAXLEN + 1], b[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	struct req r;
 	size_t i;
@@ -312,7 +326,7 @@ START_TEST(test_branch_differs_3261)
 		"SIP/2.0/UDP 192.0.2.2:5062;branch=z9hG4bK776asdhds;rport",
 		"SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776ASDHDS;rport",
 	};
-	char b[sizeof(vias) / sizeof(vias[0])][BRANCH_STRLEN + 1];
+	char b[sizeof(vias) / sizeof(vias[0])][BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	struct req r = inv3261;
 	size_t i, j, n = sizeof(vias) / sizeof(vias[0]);
@@ -331,7 +345,7 @@ END_TEST
 START_TEST(test_branch_differs_2543)
 {
 	struct req v[6];
-	char b[6][BRANCH_STRLEN + 1];
+	char b[6][BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	size_t i, j;
 
@@ -353,7 +367,7 @@ END_TEST
 /* Each relay yields another branch for the same request. */
 START_TEST(test_branch_differs_by_relay)
 {
-	char a[BRANCH_STRLEN + 1], b[BRANCH_STRLEN + 1];
+	char a[BRANCH_MAXLEN + 1], b[BRANCH_MAXLEN + 1];
 	struct flow r1 = relay4(), r2 = relay4();
 
 	r2.f_lsock = 1;
@@ -370,14 +384,15 @@ END_TEST
 /* Any character replaced by any other base64url character: refused. */
 START_TEST(test_branch_tamper_every_char)
 {
-	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1], t[BRANCH_MAXLEN + 1];
 	struct flow relay =
 	    flow_make(relays[_i].tp, 3, relays[_i].addr, relays[_i].port);
 	size_t pos, k;
 
+	relay.f_conn = relay.f_tp == TP_UDP ? 0 : 0xfedcba9876543210ull;
 	branch_of(SET_A, &inv3261, &relay, b);
 	ck_assert(check_branch(SET_A, b, &relay));
-	for (pos = 0; pos < BRANCH_STRLEN; pos++) {
+	for (pos = 0; pos < branch_len(&relay); pos++) {
 		for (k = 0; k < 64; k++) {
 			if (b64url_abc[k] == b[pos])
 				continue;
@@ -393,7 +408,7 @@ END_TEST
 /* A branch made for one relay does not verify for another. */
 START_TEST(test_branch_wrong_relay)
 {
-	char b[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4(), other;
 
 	branch_of(SET_A, &inv3261, &relay, b);
@@ -413,7 +428,7 @@ END_TEST
 
 START_TEST(test_branch_wrong_relay_v6)
 {
-	char b[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1];
 	struct flow relay = flow_make(TP_UDP, 2, "2001:db8::7", 40000), other;
 
 	branch_of(SET_A, &inv3261, &relay, b);
@@ -427,10 +442,45 @@ START_TEST(test_branch_wrong_relay_v6)
 }
 END_TEST
 
+/*
+ * A TLS relay: the connection id is covered by the MAC (a response cannot
+ * be steered to another connection), and the branch does not verify as
+ * UDP from the same address.  TCP does (a Via from behind a TLS tunnel):
+ * the connection id, the same either way, decides where it goes.
+ */
+START_TEST(test_branch_wrong_relay_conn)
+{
+	char b[BRANCH_MAXLEN + 1];
+	struct flow relay = flow_make(TP_TLS, 1, "198.51.100.7", 40000), other;
+	struct pl pl;
+
+	relay.f_conn = CONN_ID_FOR_TEST(3, 17, 9);
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	other = relay;
+	other.f_tp = TP_TCP;
+	ck_assert(check_branch(SET_A, b, &other));
+	other.f_tp = TP_UDP;
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_TLS, 1, "198.51.100.7", 40001);
+	ck_assert(!check_branch(SET_A, b, &other));
+	/* The id comes out of the branch, whatever the caller had in it. */
+	other = relay;
+	other.f_conn = 0;
+	pl_set_str(&pl, b);
+	ck_assert(branch_check(macs[SET_A], sets[SET_A], &pl, &other));
+	ck_assert_uint_eq(other.f_conn, relay.f_conn);
+	/* A UDP-length branch for a TLS relay, and the reverse: refused. */
+	pl.l = BRANCH_STRLEN;
+	other = relay;
+	ck_assert(!branch_check(macs[SET_A], sets[SET_A], &pl, &other));
+}
+END_TEST
+
 /* Rotation: B+A verifies what A signed; B alone does not. */
 START_TEST(test_branch_rotation)
 {
-	char b[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 
 	branch_of(SET_A, &inv3261, &relay, b);
@@ -447,17 +497,18 @@ END_TEST
 
 /*
  * A branch re-signed by hand (branch.h: tag = HMAC(branch key, "r" +
- * bytes 0..11 + transport + address + port)) after changing raw.
+ * every byte before the tag + transport + address + port)) after changing
+ * raw, whose first n bytes (12, or 20 with a connection id) are signed.
  */
 static void
-resign_branch(int set, uint8_t raw[BRANCH_RAWLEN], const struct flow *relay,
-    char out[BRANCH_STRLEN + 1])
+resign_branch_n(int set, uint8_t *raw, size_t n, const struct flow *relay,
+    char out[BRANCH_MAXLEN + 1])
 {
 	struct mac_part parts[3];
 	uint8_t a[1 + 16 + 2];
-	size_t al;
+	size_t al, len;
 
-	a[0] = relay->f_tp;
+	a[0] = relay->f_tp == TP_TLS ? TP_TCP : relay->f_tp;
 	if (sa_af(&relay->f_addr) == AF_INET) {
 		memcpy(a + 1, &relay->f_addr.u.in.sin_addr, 4);
 		al = 5;
@@ -468,13 +519,32 @@ resign_branch(int set, uint8_t raw[BRANCH_RAWLEN], const struct flow *relay,
 	a[al] = (uint8_t)(sa_port(&relay->f_addr) >> 8);
 	a[al + 1] = (uint8_t)sa_port(&relay->f_addr);
 	parts[0] = (struct mac_part){ "r", 1 };
-	parts[1] = (struct mac_part){ raw, 12 };
+	parts[1] = (struct mac_part){ raw, n };
 	parts[2] = (struct mac_part){ a, al + 2 };
 	ck_assert_int_eq(mac_sign(macs[set], 0, SECRET_BRANCH, parts, 3,
-			     raw + 12, BRANCH_TAGLEN),
+			     raw + n, BRANCH_TAGLEN),
 	    0);
 	memcpy(out, BRANCH_PREFIX, BRANCH_PREFIXLEN);
-	(void)b64url_encode(raw, BRANCH_RAWLEN, out + BRANCH_PREFIXLEN);
+	len = b64url_encode(raw, n + BRANCH_TAGLEN, out + BRANCH_PREFIXLEN);
+	out[BRANCH_PREFIXLEN + len] = '\0';
+}
+
+static void
+resign_branch(int set, uint8_t raw[BRANCH_RAWLEN], const struct flow *relay,
+    char out[BRANCH_MAXLEN + 1])
+{
+	resign_branch_n(set, raw, 12, relay, out);
+}
+
+/* The bytes of branch b; returns how many come before the tag. */
+static size_t
+branch_raw_n(const char *b, uint8_t raw[BRANCH_RAWLEN + 8])
+{
+	size_t n = b64url_decode(b + BRANCH_PREFIXLEN,
+	    strlen(b) - BRANCH_PREFIXLEN, raw, BRANCH_RAWLEN + 8);
+
+	ck_assert(n == BRANCH_RAWLEN || n == BRANCH_RAWLEN + 8);
+	return (n - BRANCH_TAGLEN);
 }
 
 static void
@@ -489,29 +559,42 @@ branch_raw(const char *b, uint8_t raw[BRANCH_RAWLEN])
 /* The layout in branch.h is the one in use: a re-signed copy verifies. */
 START_TEST(test_branch_layout)
 {
-	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1], t[BRANCH_MAXLEN + 1];
 	struct flow relay = flow_make(TP_TCP, 7, "2001:db8::7", 5061);
-	uint8_t raw[BRANCH_RAWLEN];
+	uint8_t raw[BRANCH_RAWLEN + 8];
+	size_t n, i;
 
+	relay.f_conn = CONN_ID_FOR_TEST(2, 0x123456, 0xdeadbeef);
 	branch_of(SET_BA, &inv3261, &relay, b);
-	branch_raw(b, raw);
+	n = branch_raw_n(b, raw);
+	ck_assert_uint_eq(n, 20);
 	ck_assert_uint_eq(raw[0], 1);
 	ck_assert_uint_eq(raw[1] << 8 | raw[2], sets[SET_BA]->ss_v[0].s_id);
 	ck_assert_uint_eq(raw[3], 7);
-	resign_branch(SET_BA, raw, &relay, t);
+	for (i = 0; i < 8; i++)
+		ck_assert_uint_eq(raw[12 + i],
+		    (uint8_t)(relay.f_conn >> (56 - 8 * i)));
+	resign_branch_n(SET_BA, raw, n, &relay, t);
 	ck_assert_str_eq(t, b);
-	/* Another listener index, properly signed, is what check reports. */
+	/* Another listener index and connection, properly signed. */
 	raw[3] = 9;
-	resign_branch(SET_BA, raw, &relay, t);
+	raw[19] ^= 0x55;
+	resign_branch_n(SET_BA, raw, n, &relay, t);
 	relay.f_lsock = 0;
 	ck_assert(check_branch(SET_BA, t, &relay));
+	/* A UDP relay: no connection id. */
+	relay = relay4();
+	branch_of(SET_BA, &inv3261, &relay, b);
+	ck_assert_uint_eq(branch_raw_n(b, raw), 12);
+	resign_branch(SET_BA, raw, &relay, t);
+	ck_assert_str_eq(t, b);
 }
 END_TEST
 
 /* A valid MAC with an id that names no secret, or another version. */
 START_TEST(test_branch_unknown_id_version)
 {
-	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1], t[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	uint8_t raw[BRANCH_RAWLEN];
 
@@ -533,7 +616,7 @@ END_TEST
 
 START_TEST(test_branch_wrong_length)
 {
-	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 8];
+	char b[BRANCH_MAXLEN + 1], t[BRANCH_MAXLEN + 8];
 	struct flow relay = relay4();
 	struct pl pl;
 	size_t n;
@@ -557,7 +640,7 @@ END_TEST
 
 START_TEST(test_branch_is_ours)
 {
-	char b[BRANCH_STRLEN + 1], t[BRANCH_STRLEN + 1];
+	char b[BRANCH_MAXLEN + 1], t[BRANCH_MAXLEN + 1];
 	struct flow relay = relay4();
 	struct pl pl;
 
@@ -601,20 +684,26 @@ static const struct {
 	size_t len;
 } flows[] = {
 	{ TP_UDP, "192.0.2.1", 5060, 30 },
-	{ TP_TCP, "192.0.2.1", 49152, 30 },
-	{ TP_TLS, "255.255.255.255", 65535, 30 },
+	{ TP_TCP, "192.0.2.1", 49152, 40 },
+	{ TP_TLS, "255.255.255.255", 65535, 40 },
 	{ TP_UDP, "0.0.0.1", 1, 30 },
 	{ TP_UDP, "2001:db8::1", 5060, 46 },
-	{ TP_TCP, "2001:db8::1", 40000, 46 },
-	{ TP_TLS, "fe80::1:2:3:4", 5061, 46 },
+	{ TP_TCP, "2001:db8::1", 40000, 56 },
+	{ TP_TLS, "fe80::1:2:3:4", 5061, 56 },
 	/* libre's sa_set_str() stores a v4-mapped address as IPv4. */
-	{ TP_TCP, "::ffff:192.0.2.1", 5060, 30 },
+	{ TP_TCP, "::ffff:192.0.2.1", 5060, 40 },
 };
 
+/* TCP and TLS flows name a connection (its id goes in the token). */
 static struct flow
 flow_case(int i, uint8_t lsock)
 {
-	return (flow_make(flows[i].tp, lsock, flows[i].addr, flows[i].port));
+	struct flow f =
+	    flow_make(flows[i].tp, lsock, flows[i].addr, flows[i].port);
+
+	if (f.f_tp != TP_UDP)
+		f.f_conn = CONN_ID_FOR_TEST(i, 0xabcdef, 0x80000001u + lsock);
+	return (f);
 }
 
 static size_t
@@ -643,6 +732,7 @@ assert_flow_eq(const struct flow *a, const struct flow *b)
 {
 	ck_assert_uint_eq(a->f_tp, b->f_tp);
 	ck_assert_uint_eq(a->f_lsock, b->f_lsock);
+	ck_assert_uint_eq(a->f_conn, b->f_conn);
 	ck_assert_int_eq(sa_af(&a->f_addr), sa_af(&b->f_addr));
 	ck_assert(sa_cmp(&a->f_addr, &b->f_addr, SA_ALL));
 }
@@ -699,6 +789,12 @@ START_TEST(test_flow_deterministic)
 	sa_set_port(&g.f_addr, (uint16_t)(flows[_i].port ^ 2));
 	(void)token_of(SET_A, &g, b);
 	ck_assert_str_ne(a, b);
+	if (f.f_tp != TP_UDP) {
+		g = f;
+		g.f_conn ^= 1;
+		(void)token_of(SET_A, &g, b);
+		ck_assert_str_ne(a, b);
+	}
 }
 END_TEST
 
@@ -785,7 +881,7 @@ START_TEST(test_flow_layout)
 	char tok[FLOW_TOKEN_MAXLEN + 1], t[FLOW_TOKEN_MAXLEN + 16];
 	struct flow f = flow_case(_i, 6);
 	uint8_t raw[64];
-	size_t n, len;
+	size_t n, len, alen, i;
 
 	len = token_of(SET_BA, &f, tok);
 	n = token_raw(tok, len, raw);
@@ -793,9 +889,13 @@ START_TEST(test_flow_layout)
 	ck_assert_uint_eq(raw[1] << 8 | raw[2], sets[SET_BA]->ss_v[0].s_id);
 	ck_assert_uint_eq(raw[3], flows[_i].tp);
 	ck_assert_uint_eq(raw[4], 6);
-	ck_assert_uint_eq(raw[5], len == 30 ? 4 : 6);
-	ck_assert_uint_eq(n, len == 30 ? 12 : 24);
-	ck_assert_uint_eq(raw[n - 2] << 8 | raw[n - 1], flows[_i].port);
+	alen = raw[5] == 4 ? 4 : 16;
+	ck_assert_uint_eq(raw[5], sa_af(&f.f_addr) == AF_INET ? 4 : 6);
+	ck_assert_uint_eq(n, 6 + alen + 2 + (f.f_tp == TP_UDP ? 0 : 8));
+	ck_assert_uint_eq(raw[6 + alen] << 8 | raw[7 + alen], flows[_i].port);
+	for (i = 0; f.f_tp != TP_UDP && i < 8; i++)
+		ck_assert_uint_eq(raw[8 + alen + i],
+		    (uint8_t)(f.f_conn >> (56 - 8 * i)));
 	ck_assert_uint_eq(resign_token(SET_BA, SECRET_TOKEN, raw, n, t), len);
 	ck_assert_str_eq(t, tok);
 }
@@ -835,7 +935,10 @@ START_TEST(test_flow_fails_closed)
 	REFUSED(raw[3] = 0xff);
 	REFUSED(raw[5] = 5);
 	REFUSED(raw[5] = (uint8_t)(raw[5] == 4 ? 6 : 4));
-	REFUSED(raw[n - 2] = raw[n - 1] = 0);
+	REFUSED(raw[n - (f.f_tp == TP_UDP ? 2 : 10)] =
+		    raw[n - (f.f_tp == TP_UDP ? 1 : 9)] = 0);
+	/* A connection id where none belongs, or none where one must be. */
+	REFUSED(raw[3] = (uint8_t)(raw[3] == TP_UDP ? TP_TCP : TP_UDP));
 	REFUSED(n -= 1);
 	REFUSED(raw[n] = 0; n += 1);
 #undef REFUSED
@@ -883,6 +986,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_branch_tamper_every_char, 0, nrelays);
 	tcase_add_test(tc, test_branch_wrong_relay);
 	tcase_add_test(tc, test_branch_wrong_relay_v6);
+	tcase_add_test(tc, test_branch_wrong_relay_conn);
 	tcase_add_test(tc, test_branch_rotation);
 	tcase_add_test(tc, test_branch_layout);
 	tcase_add_test(tc, test_branch_unknown_id_version);

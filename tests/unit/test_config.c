@@ -168,6 +168,19 @@ static const struct {
 	    "@:5: value 0 for 'ban_window' out of range 1..86400\n" },
 	{ BASE "ban_time 31536001\n",
 	    "@:5: value 31536001 for 'ban_time' out of range 1..31536000\n" },
+	{ BASE "tcp_max_connections 0\n",
+	    "@:5: value 0 for 'tcp_max_connections' out of range "
+	    "1..1000000\n" },
+	{ BASE "tcp_idle_timeout 0\n",
+	    "@:5: value 0 for 'tcp_idle_timeout' out of range 1..86400\n" },
+	{ BASE "tcp_message_timeout 3601\n",
+	    "@:5: value 3601 for 'tcp_message_timeout' out of range "
+	    "1..3600\n" },
+	{ BASE "tcp_max_header 255\n",
+	    "@:5: value 255 for 'tcp_max_header' out of range 256..32768\n" },
+	{ BASE "tcp_max_queued 65535\n",
+	    "@:5: value 65535 for 'tcp_max_queued' out of range "
+	    "65536..1073741824\n" },
 	{ BASE "workers 0\n",
 	    "@:5: value 0 for 'workers' out of range 1..256\n" },
 	{ BASE "workers 257\n",
@@ -416,6 +429,12 @@ static const char full_text[] = "# every key, none at its default\n"
 				"metrics 127.0.0.1:9090\n"
 				"tls_cert cert.pem\n"
 				"tls_key /etc/ssl/key.pem\n"
+				"tcp_max_connections 100\n"
+				"tcp_max_per_ip 3\n"
+				"tcp_idle_timeout 90\n"
+				"tcp_message_timeout 4\n"
+				"tcp_max_header 1024\n"
+				"tcp_max_queued 65536\n"
 				"workers 4\n";
 
 START_TEST(test_cfg_load_full_listen)
@@ -461,6 +480,12 @@ START_TEST(test_cfg_load_full_auth)
 	ck_assert_uint_eq(cfg->c_ban_after, 5);
 	ck_assert_uint_eq(cfg->c_ban_window, 120);
 	ck_assert_uint_eq(cfg->c_ban_time, 3600);
+	ck_assert_uint_eq(cfg->c_tcp_max_conns, 100);
+	ck_assert_uint_eq(cfg->c_tcp_max_per_ip, 3);
+	ck_assert_uint_eq(cfg->c_tcp_idle_timeout, 90);
+	ck_assert_uint_eq(cfg->c_tcp_msg_timeout, 4);
+	ck_assert_uint_eq(cfg->c_tcp_max_header, 1024);
+	ck_assert_uint_eq(cfg->c_tcp_max_queued, 65536);
 	cfg_free(cfg);
 }
 END_TEST
@@ -519,6 +544,12 @@ START_TEST(test_cfg_load_defaults)
 	ck_assert_uint_eq(cfg->c_ban_after, 10);
 	ck_assert_uint_eq(cfg->c_ban_window, 60);
 	ck_assert_uint_eq(cfg->c_ban_time, 600);
+	ck_assert_uint_eq(cfg->c_tcp_max_conns, 4096);
+	ck_assert_uint_eq(cfg->c_tcp_max_per_ip, 32);
+	ck_assert_uint_eq(cfg->c_tcp_idle_timeout, 600);
+	ck_assert_uint_eq(cfg->c_tcp_msg_timeout, 10);
+	ck_assert_uint_eq(cfg->c_tcp_max_header, 16384);
+	ck_assert_uint_eq(cfg->c_tcp_max_queued, 1048576);
 	ck_assert_str_eq(cfg->c_log, "stderr");
 	ck_assert_int_eq(cfg->c_log_level, LOGL_INFO);
 	ck_assert_int_eq(cfg->c_log_format, LOGF_TEXT);
@@ -876,7 +907,7 @@ START_TEST(test_cfg_key_name_all_in_example)
 		ck_assert_msg(strstr(text, want) != NULL,
 		    "key '%s' not in etc/sipwarden.conf", key);
 	}
-	ck_assert_uint_eq(i, 22);
+	ck_assert_uint_eq(i, 28);
 }
 END_TEST
 

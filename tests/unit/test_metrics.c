@@ -12,7 +12,7 @@
 #include "proxy/pipeline.h"
 #include "tests/unit/tests.h"
 
-static char text[16384];
+static char text[32768];
 
 static void
 render(const struct pipe_stats *s, const struct metrics_proc *mp)
@@ -41,6 +41,9 @@ START_TEST(test_metrics_sum_and_render)
 	atomic_store(&a.ps_auth_fail[AUTHN_BAD_RESPONSE], 8);
 	atomic_store(&b.ps_dropped[DROP_NOT_OURS], 9);
 	atomic_store(&a.ps_forwarded, 10);
+	atomic_store(&mp.mp_sst.ss_closed[CLOSE_TIMEOUT], 11);
+	atomic_store(&mp.mp_sst.ss_refused[REFUSE_MAX_PER_IP], 13);
+	mp.mp_conns = 14;
 	metrics_add(&sum, &a);
 	metrics_add(&sum, &b);
 	render(&sum, &mp);
@@ -67,6 +70,12 @@ START_TEST(test_metrics_sum_and_render)
 	    "\nsipwarden_reloads_total{result=\"ok\"} 2\n"
 	    "sipwarden_reloads_total{result=\"failed\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nsipwarden_uptime_seconds 42\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nsipwarden_connections 14\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nsipwarden_connections_closed_total{reason=\"timeout\"} 11\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nsipwarden_connections_refused_total{reason=\"max_per_ip\"} "
+	    "13\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nsipwarden_bans_active 0\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "sipwarden_build_info{version=\"0.1.0\"} 1\n"));
@@ -98,7 +107,7 @@ START_TEST(test_metrics_every_family_has_help_and_type)
 		}
 		l = strchr(l, '\n') + 1;
 	}
-	ck_assert_uint_eq(nseen, 12);
+	ck_assert_uint_eq(nseen, 18);
 }
 END_TEST
 

@@ -147,11 +147,11 @@ static const struct {
 	{ "listen udp:0.0.0.0:5060\nupstream udp:10.0.0.5:5060\n" BASE,
 	    "sipwarden.conf:1: a wildcard listen address needs 'advertise'\n" },
 	{ "listen tcp:127.0.0.1:5060\nupstream udp:127.0.0.1:5080\n" BASE,
-	    "sipwarden.conf:1: only udp listeners are supported in this "
-	    "version\n" },
+	    "sipwarden.conf:2: no udp listener of the upstream's address "
+	    "family\n" },
 	{ "listen udp:127.0.0.1:5060\nupstream tcp:127.0.0.1:5080\n" BASE,
-	    "sipwarden.conf:2: only a udp upstream is supported in this "
-	    "version\n" },
+	    "sipwarden.conf:2: no tcp listener of the upstream's address "
+	    "family\n" },
 	{ "listen udp:127.0.0.1:5060\nupstream udp:127.0.0.1:5060\n" BASE,
 	    "sipwarden.conf:2: upstream is one of our own listen addresses\n" },
 	{ "listen udp:127.0.0.1:5060\nupstream udp:[::1]:5080\n" BASE,

@@ -1,0 +1,694 @@
+/*
+ * TCP and TLS connections of one worker; see stream.h.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include <re.h>
+
+#include "auth/connlim.h"
+#include "core/log.h"
+#include "proxy/frame.h"
+#include "proxy/server.h"
+#include "proxy/snapshot.h"
+#include "proxy/stream.h"
+#include "proxy/worker_impl.h"
+
+#define CONN_MAXSLOTS  0xffffffu /* 24 bits */
+#define CONN_FIRSTCAP  64
+#define HAND_MAX       4096 /* messages waiting in one inbox */
+#define UP_RETRY_MS    1000 /* a failed upstream is not retried sooner */
+#define CONNLOG_PERSEC 5
+
+struct wconn {
+	struct worker *c_w;
+	struct bufferevent *c_bev;
+	struct event *c_deadline;
+	struct flow c_flow;
+	uint32_t c_slot;
+	bool c_upstream;  /* our connection to the PBX */
+	bool c_connected; /* that connection was established */
+	bool c_counted;   /* in the connection limits */
+	bool c_tls;       /* TLS, handshake not done yet */
+	bool c_paused;    /* not reading: the peer does not read */
+	bool c_busy;      /* in its read callback: freed on the way out */
+	bool c_dead;      /* closed; freed when no longer busy */
+};
+
+/* A message from another worker for one of our connections. */
+struct whand {
+	struct whand *h_next;
+	struct flow h_dst;
+	size_t h_len;
+	char h_buf[];
+};
+
+static const char *const close_names[] = {
+#define X(e, s) s,
+	CONN_CLOSES(X)
+#undef X
+};
+
+static const char *const refusal_names[] = {
+#define X(e, s) s,
+	CONN_REFUSALS(X)
+#undef X
+};
+
+const char *
+stream_close_name(enum conn_close r)
+{
+	return (r < CLOSE_N ? close_names[r] : "?");
+}
+
+const char *
+stream_refusal_name(enum conn_refusal r)
+{
+	return (r < REFUSE_N ? refusal_names[r] : "?");
+}
+
+static void conn_process(struct wconn *c);
+
+static const struct cfg *
+stream_cfg(const struct worker *w)
+{
+	return (w->w_snap->sn_cfg);
+}
+
+/* At most a few connection lines a second; says how many were left out. */
+static bool
+stream_log_ok(struct worker *w, uint64_t now_ms)
+{
+	struct wlog *l = &w->w_connlog;
+
+	if (now_ms / 1000 != l->wl_sec) {
+		l->wl_sec = now_ms / 1000;
+		l->wl_lines = 0;
+	}
+	if (l->wl_lines >= CONNLOG_PERSEC) {
+		l->wl_suppressed++;
+		return (false);
+	}
+	l->wl_lines++;
+	return (true);
+}
+
+static unsigned long long
+stream_log_taken(struct worker *w)
+{
+	unsigned long long n = w->w_connlog.wl_suppressed;
+
+	w->w_connlog.wl_suppressed = 0;
+	return (n);
+}
+
+static void
+stream_count(atomic_ulong *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* A free slot, growing the table when none is left; -1 when full. */
+static int64_t
+stream_slot(struct worker *w)
+{
+	size_t ncap, i;
+	void *p;
+
+	if (w->w_ncfree == 0) {
+		if (w->w_ccap >= CONN_MAXSLOTS)
+			return (-1);
+		ncap = w->w_ccap * 2;
+		if (ncap > CONN_MAXSLOTS)
+			ncap = CONN_MAXSLOTS;
+		if ((p = realloc(w->w_conns, ncap * sizeof(*w->w_conns))) ==
+		    NULL)
+			return (-1);
+		w->w_conns = p;
+		if ((p = realloc(w->w_cgen, ncap * sizeof(*w->w_cgen))) == NULL)
+			return (-1);
+		w->w_cgen = p;
+		if ((p = realloc(w->w_cfree, ncap * sizeof(*w->w_cfree))) ==
+		    NULL)
+			return (-1);
+		w->w_cfree = p;
+		for (i = ncap; i > w->w_ccap; i--) {
+			w->w_conns[i - 1] = NULL;
+			w->w_cgen[i - 1] = 0;
+			w->w_cfree[w->w_ncfree++] = (uint32_t)(i - 1);
+		}
+		w->w_ccap = ncap;
+	}
+	return (w->w_cfree[--w->w_ncfree]);
+}
+
+static void
+conn_free(struct wconn *c)
+{
+	if (c->c_bev != NULL)
+		bufferevent_free(c->c_bev);
+	if (c->c_deadline != NULL)
+		event_free(c->c_deadline);
+	free(c);
+}
+
+/* Close c: its id stops matching at once; freed now unless busy. */
+static void
+conn_close(struct wconn *c, enum conn_close why)
+{
+	struct worker *w = c->c_w;
+	uint64_t now = worker_now_ms();
+
+	if (c->c_dead)
+		return;
+	c->c_dead = true;
+	stream_count(&w->w_sst.ss_closed[why]);
+	if (why == CLOSE_EOF || why == CLOSE_IDLE || why == CLOSE_SHUTDOWN)
+		log_event(LOGL_DEBUG, "conn_close", &c->c_flow.f_addr,
+		    "reason=%s transport=%s", close_names[why],
+		    addr_tp_name(c->c_flow.f_tp));
+	else if (stream_log_ok(w, now))
+		log_event(c->c_upstream ? LOGL_WARN : LOGL_INFO, "conn_close",
+		    &c->c_flow.f_addr, "reason=%s transport=%s suppressed=%llu",
+		    close_names[why], addr_tp_name(c->c_flow.f_tp),
+		    stream_log_taken(w));
+	w->w_conns[c->c_slot] = NULL;
+	if (++w->w_cgen[c->c_slot] == 0)
+		w->w_cgen[c->c_slot] = 1;
+	w->w_cfree[w->w_ncfree++] = c->c_slot;
+	if (c == w->w_up) {
+		w->w_up = NULL;
+		/* Could not connect: wait a little before the next try. */
+		if (!c->c_connected)
+			w->w_up_failed = now;
+	}
+	if (c->c_counted)
+		connlim_give(w->w_srv->sv_connlim, &c->c_flow.f_addr);
+	if (!c->c_busy)
+		conn_free(c);
+}
+
+/* The message deadline runs while part of a message (or a handshake) is in. */
+static void
+conn_deadline(struct wconn *c, bool pending)
+{
+	struct timeval tv = { stream_cfg(c->c_w)->c_tcp_msg_timeout, 0 };
+
+	if (pending || c->c_tls) {
+		if (!evtimer_pending(c->c_deadline, NULL))
+			(void)evtimer_add(c->c_deadline, &tv);
+	} else {
+		(void)evtimer_del(c->c_deadline);
+	}
+}
+
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_close(arg, CLOSE_TIMEOUT);
+}
+
+/* Reading pauses while more than half of tcp_max_queued waits for the peer. */
+static void
+conn_pressure(struct wconn *c)
+{
+	size_t max = stream_cfg(c->c_w)->c_tcp_max_queued;
+	size_t out = evbuffer_get_length(bufferevent_get_output(c->c_bev));
+
+	if (!c->c_paused && out > max / 2) {
+		c->c_paused = true;
+		(void)bufferevent_disable(c->c_bev, EV_READ);
+		bufferevent_setwatermark(c->c_bev, EV_WRITE, max / 4, 0);
+	}
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct wconn *c = arg;
+
+	if (!c->c_paused)
+		return;
+	c->c_paused = false;
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	(void)bufferevent_enable(bev, EV_READ);
+	conn_process(c);
+}
+
+/* Queue buf for the peer; past tcp_max_queued the connection closes. */
+static int
+conn_write(struct wconn *c, const char *buf, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->c_bev);
+
+	if (c->c_dead)
+		return (ENOTCONN);
+	if (evbuffer_get_length(out) + len >
+	    stream_cfg(c->c_w)->c_tcp_max_queued) {
+		conn_close(c, CLOSE_BACKPRESSURE);
+		return (ENOBUFS);
+	}
+	if (bufferevent_write(c->c_bev, buf, len) != 0)
+		return (ENOMEM);
+	conn_pressure(c);
+	return (0);
+}
+
+/* Frame and handle what the peer sent, as far as it goes. */
+static void
+conn_process(struct wconn *c)
+{
+	struct worker *w = c->c_w;
+	struct evbuffer *in = bufferevent_get_input(c->c_bev);
+	const struct cfg *cfg;
+	const char *buf;
+	struct frame fr;
+	size_t len, win;
+	uint64_t now;
+
+	worker_refresh(w);
+	cfg = stream_cfg(w);
+	now = worker_now_ms();
+	c->c_busy = true;
+	while (
+	    !c->c_dead && !c->c_paused && (len = evbuffer_get_length(in)) > 0) {
+		win = len < PKT_MAXLEN ? len : PKT_MAXLEN;
+		buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)win);
+		if (buf == NULL) {
+			conn_close(c, CLOSE_ERROR);
+			break;
+		}
+		frame_next(buf, win, cfg->c_tcp_max_header, PKT_MAXLEN, &fr);
+		if (fr.fr_kind == FRAME_MORE)
+			break;
+		if (fr.fr_kind == FRAME_BAD) {
+			pipeline_note_drop(w->w_pc, &c->c_flow, now,
+			    fr.fr_toobig ? DROP_TOO_BIG : DROP_MALFORMED,
+			    fr.fr_why);
+			conn_close(c, CLOSE_BAD_FRAME);
+			break;
+		}
+		if (fr.fr_kind == FRAME_PING)
+			(void)conn_write(c, "\r\n", 2);
+		else if (fr.fr_kind == FRAME_MSG)
+			worker_message(w, buf, fr.fr_len, &c->c_flow, now);
+		if (!c->c_dead)
+			(void)evbuffer_drain(in, fr.fr_len);
+	}
+	c->c_busy = false;
+	if (c->c_dead) {
+		conn_free(c);
+		return;
+	}
+	conn_deadline(c, evbuffer_get_length(in) > 0);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct wconn *c = arg;
+	struct worker *w = c->c_w;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->c_upstream) {
+			c->c_connected = true;
+			log_event(LOGL_INFO, "upstream_connected",
+			    &c->c_flow.f_addr, "transport=%s",
+			    addr_tp_name(c->c_flow.f_tp));
+			return;
+		}
+		c->c_tls = false; /* handshake done */
+		conn_deadline(c,
+		    evbuffer_get_length(bufferevent_get_input(bev)) > 0);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		conn_close(c, CLOSE_IDLE);
+	else if (what & BEV_EVENT_EOF)
+		conn_close(c, CLOSE_EOF);
+	else if (c->c_tls)
+		conn_close(c, CLOSE_TLS);
+	else
+		conn_close(c, CLOSE_ERROR);
+	(void)w;
+}
+
+/*
+ * A connection over fd to or from f (f->f_conn is set here); TLS when ctx
+ * is given.  fd is closed on failure.
+ */
+static struct wconn *
+conn_new(struct worker *w, int fd, const struct flow *f, SSL_CTX *ctx)
+{
+	const struct cfg *cfg = stream_cfg(w);
+	struct timeval idle = { cfg->c_tcp_idle_timeout, 0 };
+	struct wconn *c;
+	int64_t slot;
+	SSL *ssl = NULL;
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->c_deadline = evtimer_new(w->w_base, conn_deadline_cb, c)) ==
+		NULL)
+		goto bad;
+	if (ctx != NULL) {
+		if ((ssl = SSL_new(ctx)) == NULL)
+			goto bad;
+		c->c_bev = bufferevent_openssl_socket_new(w->w_base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->c_bev == NULL)
+			goto bad;
+		ssl = NULL; /* the bufferevent owns it */
+		bufferevent_openssl_set_allow_dirty_shutdown(c->c_bev, 1);
+		c->c_tls = true;
+	} else {
+		c->c_bev = bufferevent_socket_new(w->w_base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (c->c_bev == NULL)
+			goto bad;
+	}
+	fd = -1; /* likewise */
+	if ((slot = stream_slot(w)) < 0)
+		goto bad;
+	c->c_w = w;
+	c->c_slot = (uint32_t)slot;
+	if (w->w_cgen[slot] == 0)
+		w->w_cgen[slot] = 1;
+	c->c_flow = *f;
+	c->c_flow.f_conn = CONN_ID(w->w_id, slot, w->w_cgen[slot]);
+	w->w_conns[slot] = c;
+	bufferevent_setcb(c->c_bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	(void)bufferevent_set_timeouts(c->c_bev, &idle, &idle);
+	(void)bufferevent_enable(c->c_bev, EV_READ | EV_WRITE);
+	if (c->c_tls)
+		conn_deadline(c, true);
+	return (c);
+bad:
+	if (ssl != NULL)
+		SSL_free(ssl);
+	if (c != NULL)
+		conn_free(c);
+	if (fd >= 0)
+		(void)close(fd);
+	return (NULL);
+}
+
+static void
+stream_refuse(struct worker *w, const struct sa *src, enum conn_refusal r,
+    uint64_t now)
+{
+	stream_count(&w->w_sst.ss_refused[r]);
+	if (stream_log_ok(w, now))
+		log_event(LOGL_WARN, "conn_refused", src,
+		    "reason=%s suppressed=%llu", refusal_names[r],
+		    stream_log_taken(w));
+}
+
+static bool
+stream_upstream_addr(const struct cfg *cfg, const struct sa *a)
+{
+	return (cfg->c_upstream.cs_tp == TP_TCP &&
+	    sa_cmp(a, &cfg->c_upstream.cs_addr, SA_ADDR));
+}
+
+static void
+stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct wsock *ws = arg;
+	struct worker *w = ws->ws_w;
+	const struct snapshot *sn;
+	const struct cfg *cfg;
+	struct wconn *c;
+	struct flow f;
+	uint64_t now = worker_now_ms();
+	int err;
+
+	worker_refresh(w);
+	sn = w->w_snap;
+	cfg = sn->sn_cfg;
+	memset(&f, 0, sizeof(f));
+	f.f_tp = (uint8_t)sn->sn_l[ws->ws_idx].sl_tp;
+	f.f_lsock = (uint8_t)ws->ws_idx;
+	if (sa_set_sa(&f.f_addr, sa) != 0 ||
+	    !pipeline_admit(w->w_pc, sn, &f, now)) {
+		(void)close(fd);
+		return;
+	}
+	/* The PBX may open as many as it likes. */
+	err = connlim_take(w->w_srv->sv_connlim, &f.f_addr,
+	    cfg->c_tcp_max_conns,
+	    stream_upstream_addr(cfg, &f.f_addr) ? 0 : cfg->c_tcp_max_per_ip);
+	if (err != 0) {
+		stream_refuse(w, &f.f_addr,
+		    err == EUSERS ? REFUSE_MAX_PER_IP : REFUSE_MAX_CONNECTIONS,
+		    now);
+		(void)close(fd);
+		return;
+	}
+	c = conn_new(w, fd, &f, f.f_tp == TP_TLS ? sn->sn_tls : NULL);
+	if (c == NULL) {
+		connlim_give(w->w_srv->sv_connlim, &f.f_addr);
+		stream_refuse(w, &f.f_addr, REFUSE_NO_MEMORY, now);
+		return;
+	}
+	c->c_counted = true;
+	stream_count(&w->w_sst.ss_accepted);
+	log_event(LOGL_DEBUG, "conn_open", &f.f_addr, "transport=%s",
+	    addr_tp_name(f.f_tp));
+}
+
+int
+stream_listen(struct worker *w, unsigned idx, int fd)
+{
+	struct wsock *ws = &w->w_socks[idx];
+
+	/* The server made fd listen; a backlog of 0 tells libevent so. */
+	ws->ws_lev =
+	    evconnlistener_new(w->w_base, stream_accept_cb, ws, 0, 0, fd);
+	return (ws->ws_lev == NULL ? ENOMEM : 0);
+}
+
+/* Our connection to the upstream, opened now if there is none. */
+static struct wconn *
+stream_upstream(struct worker *w, uint64_t now)
+{
+	const struct snapshot *sn = w->w_snap;
+	const struct sa *up = &sn->sn_cfg->c_upstream.cs_addr;
+	struct wconn *c;
+	struct flow f;
+	int fd;
+
+	if (w->w_up != NULL)
+		return (w->w_up);
+	if (w->w_up_failed != 0 && now - w->w_up_failed < UP_RETRY_MS)
+		return (NULL);
+	fd = socket(sa_af(up), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (NULL);
+	memset(&f, 0, sizeof(f));
+	f.f_tp = TP_TCP;
+	f.f_lsock = (uint8_t)sn->sn_upl;
+	f.f_addr = *up;
+	if ((c = conn_new(w, fd, &f, NULL)) == NULL)
+		return (NULL);
+	c->c_upstream = true;
+	stream_count(&w->w_sst.ss_upstream_connects);
+	if (bufferevent_socket_connect(c->c_bev, &up->u.sa, (int)up->len) !=
+	    0) {
+		conn_close(c, CLOSE_ERROR);
+		w->w_up_failed = now;
+		return (NULL);
+	}
+	log_event(LOGL_DEBUG, "upstream_connect", up, "transport=%s", "tcp");
+	w->w_up = c;
+	return (c);
+}
+
+static struct wconn *
+stream_lookup(struct worker *w, uint64_t id)
+{
+	uint32_t slot = CONN_SLOT(id);
+	struct wconn *c;
+
+	if (slot >= w->w_ccap || w->w_cgen[slot] != CONN_GEN(id) ||
+	    (c = w->w_conns[slot]) == NULL || c->c_dead)
+		return (NULL);
+	return (c);
+}
+
+/* Pass a message to worker owner's inbox. */
+static int
+stream_handoff(struct worker *w, unsigned owner, const struct flow *dst,
+    const char *buf, size_t len)
+{
+	struct server *srv = w->w_srv;
+	struct worker *o;
+	struct whand *h;
+	bool wake;
+
+	if (owner >= srv->sv_nworkers || (o = srv->sv_workers[owner]) == NULL)
+		return (ENOENT);
+	if ((h = malloc(sizeof(*h) + len)) == NULL)
+		return (ENOMEM);
+	h->h_next = NULL;
+	h->h_dst = *dst;
+	h->h_len = len;
+	memcpy(h->h_buf, buf, len);
+	(void)pthread_mutex_lock(&o->w_inlock);
+	if (o->w_inlen >= HAND_MAX) {
+		(void)pthread_mutex_unlock(&o->w_inlock);
+		free(h);
+		return (ENOBUFS);
+	}
+	*o->w_intail = h;
+	o->w_intail = &h->h_next;
+	wake = o->w_inlen++ == 0;
+	(void)pthread_mutex_unlock(&o->w_inlock);
+	if (wake)
+		(void)!write(o->w_infd[1], "x", 1);
+	stream_count(&w->w_sst.ss_handoffs);
+	return (0);
+}
+
+/*
+ * buf could not go to dst: a request is answered, 503 when the upstream
+ * cannot be reached, else 430 Flow Failed (RFC 5626 5.3).
+ */
+static void
+stream_failed(struct worker *w, const struct flow *dst, const char *buf,
+    size_t len)
+{
+	struct action act;
+
+	pipeline_flow_failed(w->w_pc, w->w_snap, dst, buf, len,
+	    stream_upstream_addr(stream_cfg(w), &dst->f_addr) ? 503 : 430,
+	    worker_now_ms(), &act);
+	worker_act(w, &act);
+}
+
+void
+stream_send(struct worker *w, const struct flow *dst, const char *buf,
+    size_t len)
+{
+	const struct cfg *cfg = stream_cfg(w);
+	struct wconn *c = NULL;
+	unsigned owner;
+
+	if (dst->f_conn != 0) {
+		owner = CONN_WORKER(dst->f_conn);
+		if (owner != w->w_id) {
+			if (stream_handoff(w, owner, dst, buf, len) != 0)
+				stream_failed(w, dst, buf, len);
+			return;
+		}
+		c = stream_lookup(w, dst->f_conn);
+	}
+	/* To the PBX: its connection is gone, ours will do (RFC 3261 18.2.2).
+	 */
+	if (c == NULL && dst->f_tp == TP_TCP &&
+	    stream_upstream_addr(cfg, &dst->f_addr))
+		c = stream_upstream(w, worker_now_ms());
+	if (c != NULL && conn_write(c, buf, len) == 0)
+		return;
+	stream_failed(w, dst, buf, len);
+}
+
+static void
+stream_inbox_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct whand *h, *next;
+	char drain[64];
+
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	(void)pthread_mutex_lock(&w->w_inlock);
+	h = w->w_inhead;
+	w->w_inhead = NULL;
+	w->w_intail = &w->w_inhead;
+	w->w_inlen = 0;
+	(void)pthread_mutex_unlock(&w->w_inlock);
+	worker_refresh(w);
+	for (; h != NULL; h = next) {
+		next = h->h_next;
+		stream_send(w, &h->h_dst, h->h_buf, h->h_len);
+		free(h);
+	}
+}
+
+int
+stream_init(struct worker *w)
+{
+	(void)pthread_mutex_init(&w->w_inlock, NULL);
+	w->w_intail = &w->w_inhead;
+	w->w_ccap = CONN_FIRSTCAP / 2;
+	w->w_conns = calloc(w->w_ccap, sizeof(*w->w_conns));
+	w->w_cgen = calloc(w->w_ccap, sizeof(*w->w_cgen));
+	w->w_cfree = calloc(w->w_ccap, sizeof(*w->w_cfree));
+	if (w->w_conns == NULL || w->w_cgen == NULL || w->w_cfree == NULL)
+		return (ENOMEM);
+	for (w->w_ncfree = 0; w->w_ncfree < w->w_ccap; w->w_ncfree++)
+		w->w_cfree[w->w_ncfree] =
+		    (uint32_t)(w->w_ccap - 1 - w->w_ncfree);
+	if (pipe2(w->w_infd, O_CLOEXEC | O_NONBLOCK) != 0)
+		return (errno);
+	w->w_inev = event_new(w->w_base, w->w_infd[0], EV_READ | EV_PERSIST,
+	    stream_inbox_cb, w);
+	if (w->w_inev == NULL || event_add(w->w_inev, NULL) != 0)
+		return (ENOMEM);
+	return (0);
+}
+
+void
+stream_fini(struct worker *w)
+{
+	struct whand *h, *next;
+	size_t i;
+
+	for (i = 0; i < w->w_nsocks; i++)
+		if (w->w_socks[i].ws_lev != NULL)
+			evconnlistener_free(w->w_socks[i].ws_lev);
+	for (i = 0; w->w_conns != NULL && i < w->w_ccap; i++)
+		if (w->w_conns[i] != NULL)
+			conn_close(w->w_conns[i], CLOSE_SHUTDOWN);
+	for (h = w->w_inhead; h != NULL; h = next) {
+		next = h->h_next;
+		free(h);
+	}
+	w->w_inhead = NULL;
+	if (w->w_inev != NULL)
+		event_free(w->w_inev);
+	for (i = 0; i < 2; i++)
+		if (w->w_infd[i] >= 0)
+			(void)close(w->w_infd[i]);
+	if (w->w_intail != NULL)
+		(void)pthread_mutex_destroy(&w->w_inlock);
+	free(w->w_conns);
+	free(w->w_cgen);
+	free(w->w_cfree);
+}

@@ -1,0 +1,66 @@
+/*
+ * TLS server contexts; see tls.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "proxy/tls.h"
+
+static void
+tls_err(void (*errh)(const char *, void *), void *arg, const char *file,
+    const char *what)
+{
+	char msg[1024], ossl[256];
+	unsigned long e = ERR_get_error();
+
+	if (e != 0)
+		ERR_error_string_n(e, ossl, sizeof(ossl));
+	(void)snprintf(msg, sizeof(msg), "%s: %s%s%s", file, what,
+	    e != 0 ? ": " : "", e != 0 ? ossl : "");
+	ERR_clear_error();
+	errh(msg, arg);
+}
+
+int
+tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
+    void (*errh)(const char *msg, void *arg), void *arg)
+{
+	SSL_CTX *ctx;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		tls_err(errh, arg, cert, "cannot make a TLS context");
+		return (ENOMEM);
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS12) != 1) {
+		tls_err(errh, arg, cert, "cannot set the TLS versions");
+		goto bad;
+	}
+	/* Server order; no renegotiation, no compression, no tickets. */
+	(void)SSL_CTX_set_options(ctx,
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
+		SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+	(void)SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		tls_err(errh, arg, cert, "cannot load the certificate");
+		goto bad;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		tls_err(errh, arg, key, "cannot load the private key");
+		goto bad;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		tls_err(errh, arg, key, "the key does not match tls_cert");
+		goto bad;
+	}
+	*ctxp = ctx;
+	return (0);
+bad:
+	SSL_CTX_free(ctx);
+	return (EINVAL);
+}

@@ -330,6 +330,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct wconn *c = arg;
 	struct worker *w = c->c_w;
+	int err = EVUTIL_SOCKET_ERROR();
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->c_upstream) {
@@ -346,10 +347,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_TIMEOUT)
 		conn_close(c, CLOSE_IDLE);
-	else if (what & BEV_EVENT_EOF)
-		conn_close(c, CLOSE_EOF);
 	else if (c->c_tls)
-		conn_close(c, CLOSE_TLS);
+		conn_close(c, CLOSE_TLS); /* during the handshake */
+	else if ((what & BEV_EVENT_EOF) || err == ECONNRESET || err == EPIPE)
+		conn_close(c, CLOSE_EOF); /* the peer went away */
 	else
 		conn_close(c, CLOSE_ERROR);
 	(void)w;

@@ -284,9 +284,21 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 		err = EINVAL;
 	if (snap_secrets(cfg, old, &secrets, errh, arg) != 0)
 		err = EINVAL;
-	if (err == 0 && snap_has_tls(cfg) &&
-	    tls_ctx_load(cfg->c_tls_cert, cfg->c_tls_key, &tls, errh, arg) != 0)
-		err = EINVAL;
+	if (err == 0 && snap_has_tls(cfg)) {
+		/*
+		 * cfg_load checked the file's own listeners; a reload that
+		 * dropped the tls listener and its certificate still runs it.
+		 */
+		if (cfg->c_tls_cert == NULL || cfg->c_tls_key == NULL) {
+			snap_err(errh, arg, cfg, 0,
+			    "the running tls listener needs 'tls_cert' and "
+			    "'tls_key'");
+			err = EINVAL;
+		} else if (tls_ctx_load(cfg->c_tls_cert, cfg->c_tls_key, &tls,
+			       errh, arg) != 0) {
+			err = EINVAL;
+		}
+	}
 	if (err != 0) {
 		cfg_free(cfg);
 		users_free(users);

@@ -456,6 +456,7 @@ stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	f.f_tp = (uint8_t)sn->sn_l[ws->ws_idx].sl_tp;
 	f.f_lsock = (uint8_t)ws->ws_idx;
 	if (sa_set_sa(&f.f_addr, sa) != 0 ||
+	    (f.f_tp == TP_TLS && sn->sn_tls == NULL) ||
 	    !pipeline_admit(w->w_pc, sn, &f, now)) {
 		(void)close(fd);
 		return;

@@ -8,7 +8,9 @@
 #     (an OPTIONS through it is answered), and the reload is logged ok;
 #   - a SIGHUP with a key that does not match the certificate fails
 #     (result=failed naming the key file) and the running certificate
-#     stays in use.
+#     stays in use;
+#   - a reload whose file drops the tls listener and its certificate
+#     fails: the listener (kept: listen needs a restart) still needs one.
 set -eu
 . "$SRCDIR/lib.sh"
 need python3 openssl ss
@@ -135,4 +137,13 @@ log_has "event=reload .*result=failed.*key.pem: cannot load the private key" \
 py_fp fp3
 [ "$(cat "$T/fp3")" = "$(cat "$T/fp2")" ] ||
     fail "a failed reload changed the certificate in use"
+
+grep -v -e '^listen tls:' -e '^tls_' "$SW_CONF" >"$T/notls.conf"
+cp "$T/notls.conf" "$SW_CONF"
+hup
+log_has "event=reload .*result=failed.*the running tls listener needs 'tls_cert' and 'tls_key'" \
+    "a reload without the certificate of the running tls listener"
+py_fp fp4
+[ "$(cat "$T/fp4")" = "$(cat "$T/fp2")" ] ||
+    fail "the tls listener changed after a failed reload"
 sw_stop

@@ -1,8 +1,12 @@
 /*
  * libFuzzer: one datagram through the whole pipeline (filter, scanner,
  * direction, authentication, forwarding), from a client and from the PBX,
- * with a real snapshot loaded from a config written at start-up.  Every
- * message sent must be one the scanner reads back as SIP.
+ * with a real snapshot loaded from a config written at start-up; from a
+ * UDP client, a TCP client (a connection id in its flow), a trusted
+ * client and the PBX.  Every message sent must be one the scanner reads
+ * back as SIP; and every request sent on is also taken as undeliverable
+ * (pipeline_flow_failed: a closed flow, an upstream down), whose answer,
+ * relayed back by our Via, must be SIP too.
  */
 #include <sys/stat.h>
 
@@ -67,6 +71,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20\n");
 	fuzz_write(dir, "sipwarden.conf",
 	    "listen udp:127.0.0.1:5060\nlisten udp:[::1]:5060\n"
+	    "listen tcp:127.0.0.1:5060\n"
 	    "upstream udp:127.0.0.1:5080\nrealm sipwarden.test\n"
 	    "users users\nlog_level error\ntrust 192.0.2.128/25\n");
 	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", dir);
@@ -82,23 +87,42 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-fuzz_one(const uint8_t *data, size_t size, const struct sa *src)
+fuzz_sent(const struct action *act, const char *what)
 {
+	if (act->a_kind == ACT_SEND &&
+	    pkt_scan(&check, act->a_out, act->a_outlen) == PKT_GARBAGE) {
+		(void)fprintf(stderr, "%s: sent garbage: %s\n", what,
+		    check.p_why);
+		abort();
+	}
+}
+
+static void
+fuzz_one(const uint8_t *data, size_t size, const struct sa *src, uint8_t tp)
+{
+	static char copy[PKT_MAXLEN + 4096];
 	struct pipe_in in;
-	struct action act;
+	struct action act, failed;
+	size_t len;
 
 	memset(&in, 0, sizeof(in));
 	in.pi_buf = (const char *)data;
 	in.pi_len = size;
-	in.pi_src.f_tp = TP_UDP;
+	in.pi_src.f_tp = tp;
+	in.pi_src.f_lsock = tp == TP_TCP ? 2 : 0;
+	in.pi_src.f_conn = tp == TP_TCP ? 0x0100002a00000007ull : 0;
 	in.pi_src.f_addr = *src;
 	in.pi_now_ms = 1764000000000ULL;
 	pipeline_handle(pc, sn, &in, &act);
-	if (act.a_kind == ACT_SEND &&
-	    pkt_scan(&check, act.a_out, act.a_outlen) == PKT_GARBAGE) {
-		(void)fprintf(stderr, "sent garbage: %s\n", check.p_why);
-		abort();
-	}
+	fuzz_sent(&act, "pipeline_handle");
+	if (act.a_kind != ACT_SEND || !check.p_req ||
+	    act.a_outlen > sizeof(copy))
+		return;
+	len = act.a_outlen;
+	memcpy(copy, act.a_out, len);
+	pipeline_flow_failed(pc, sn, &act.a_dst, copy, len,
+	    size % 2 ? 430 : 503, in.pi_now_ms, &failed);
+	fuzz_sent(&failed, "pipeline_flow_failed");
 }
 
 int
@@ -115,6 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		srcs[2] = &trusted;
 	}
 	for (i = 0; i < 3; i++)
-		fuzz_one(data, size, srcs[i]);
+		fuzz_one(data, size, srcs[i], TP_UDP);
+	fuzz_one(data, size, &client, TP_TCP);
+	fuzz_one(data, size, &trusted, TP_TCP);
 	return (0);
 }

@@ -1,7 +1,10 @@
 /*
  * proxy/pipeline.c: every rule of SPEC section 4 that issue 2 delivers,
  * fed as bytes with a source address, asserted on the action and the
- * exact bytes out.  No sockets.
+ * exact bytes out.  No sockets.  Over TCP and TLS too: connection ids
+ * in flow tokens and branches, two Record-Routes when a request changes
+ * transport, a PBX on a tcp upstream, lost flows (430 / 503) and
+ * pipeline_admit().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +12,12 @@
 
 #include <re.h>
 
+#include "auth/limits.h"
+#include "auth/mac.h"
+#include "auth/secrets.h"
+#include "auth/users.h"
 #include "core/addr.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "proxy/pipeline.h"
 #include "proxy/snapshot.h"
@@ -44,17 +52,23 @@ teardown(void)
 	fixture_cleanup();
 }
 
-/* Run msg from src ("IP:PORT") through the pipeline; out holds the result. */
+/*
+ * Run msg from src ("IP:PORT") through the pipeline, as if it came over
+ * transport tp on listener lsock (and, on TCP and TLS, connection conn);
+ * out holds the result.
+ */
 static void
-handle(const char *msg, const char *src)
+handle_on(const char *msg, uint8_t tp, uint8_t lsock, uint64_t conn,
+    const char *src)
 {
 	struct pipe_in in;
 
 	memset(&in, 0, sizeof(in));
 	in.pi_buf = msg;
 	in.pi_len = strlen(msg);
-	in.pi_src.f_tp = TP_UDP;
-	in.pi_src.f_lsock = 0;
+	in.pi_src.f_tp = tp;
+	in.pi_src.f_lsock = lsock;
+	in.pi_src.f_conn = conn;
 	in.pi_now_ms = now_ms;
 	ck_assert_int_eq(addr_parse_hostport(src, strlen(src),
 			     &in.pi_src.f_addr),
@@ -66,6 +80,13 @@ handle(const char *msg, const char *src)
 		memcpy(out, act.a_out, act.a_outlen);
 		out[act.a_outlen] = '\0';
 	}
+}
+
+/* Run msg from src over UDP, on listener 0. */
+static void
+handle(const char *msg, const char *src)
+{
+	handle_on(msg, TP_UDP, 0, 0, src);
 }
 
 static void
@@ -674,6 +695,581 @@ START_TEST(test_ipv6_client)
 }
 END_TEST
 
+/*
+ * TCP and TLS.  The stream snapshot has a listener of each transport;
+ * it is built with snapshot_make(), which reads no certificate (the TLS
+ * context has its own tests in test_snapshot.c).
+ */
+#define STREAM_CFG                                                             \
+	"listen udp:127.0.0.1:5060\n"                                          \
+	"listen tcp:127.0.0.1:5060\n"                                          \
+	"listen tls:127.0.0.1:5061\n"                                          \
+	"upstream udp:127.0.0.1:5080\n"                                        \
+	"realm sipwarden.test\nusers users\n"                                  \
+	"tls_cert cert.pem\ntls_key key.pem\n" TRUST
+#define L_UDP      0
+#define L_TCP      1
+#define L_TLS      2
+#define TLS_CLIENT "192.0.2.10:40123"
+#define TCP_CLIENT "192.0.2.11:40200"
+#define CONN_TLS   0x0102030405060708ULL
+#define CONN_TCP   0x77ULL
+
+#define REGISTER_ON(tp, callid)                                                \
+	"REGISTER sip:sipwarden.test SIP/2.0\r\n"                              \
+	"Via: SIP/2.0/" tp " 10.0.0.2:5061;branch=z9hG4bKst1;rport\r\n"        \
+	"Max-Forwards: 70\r\n"                                                 \
+	"From: <sip:alice@sipwarden.test>;tag=f1\r\n"                          \
+	"To: <sip:alice@sipwarden.test>\r\n"                                   \
+	"Call-ID: " callid "\r\n"                                              \
+	"CSeq: 1 REGISTER\r\n"                                                 \
+	"Contact: <sip:alice@10.0.0.2:5061;transport=" tp ">\r\n"              \
+	"Content-Length: 0\r\n\r\n"
+#define REGISTER_TLS REGISTER_ON("TLS", "reg-tls@10.0.0.2")
+#define REGISTER_TCP REGISTER_ON("TCP", "reg-tcp@10.0.0.2")
+
+static uint64_t stream_gen = 100;
+
+static void
+stream_err(const char *msg, void *arg)
+{
+	(void)arg;
+	ck_abort_msg("stream snapshot: %s", msg);
+}
+
+/* Replace sn with a snapshot of cfgtext, built by snapshot_make(). */
+static void
+stream_snapshot(const char *cfgtext)
+{
+	struct cfg *cfg = NULL;
+	struct users *users = NULL;
+	struct secrets *secrets = NULL;
+	struct snapshot *nsn = NULL;
+	char path[256];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", fixture_dir());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(cfgtext, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cfg_load(path, &cfg, stream_err, NULL), 0);
+	ck_assert_int_eq(users_load(cfg->c_users, cfg->c_realm, &users,
+			     stream_err, NULL, NULL),
+	    0);
+	ck_assert_int_eq(secrets_random(&secrets), 0);
+	ck_assert_int_eq(snapshot_make(cfg, users, secrets, &nsn, stream_err,
+			     NULL),
+	    0);
+	ck_assert_ptr_null(nsn->sn_tls);
+	/* A generation of its own, as the server gives every snapshot. */
+	nsn->sn_gen = ++stream_gen;
+	snapshot_unref(sn);
+	sn = nsn;
+}
+
+/* The flow token in the user part of the last forwarded REGISTER's Path. */
+static void
+path_token(char *tok, size_t size)
+{
+	char v[512];
+	const char *at;
+
+	ck_assert_ptr_nonnull(hdr("Path", 0, v, sizeof(v)));
+	ck_assert(strncmp(v, "<sip:", 5) == 0);
+	at = strchr(v, '@');
+	ck_assert_ptr_nonnull(at);
+	(void)snprintf(tok, size, "%.*s", (int)(at - v - 5), v + 5);
+}
+
+/* The flow that tok names verifies and is exactly this one. */
+static void
+assert_token_flow(const char *tok, uint8_t tp, uint8_t lsock, uint64_t conn,
+    const char *addr)
+{
+	char a[ADDR_STRLEN];
+	struct flow f;
+	struct pl t;
+
+	pl_set_str(&t, tok);
+	memset(&f, 0, sizeof(f));
+	ck_assert(flow_token_check(pc->pc_mac, sn->sn_secrets, &t, &f));
+	ck_assert_uint_eq(f.f_tp, tp);
+	ck_assert_uint_eq(f.f_lsock, lsock);
+	ck_assert_uint_eq(f.f_conn, conn);
+	(void)addr_fmt(&f.f_addr, a, sizeof(a));
+	ck_assert_str_eq(a, addr);
+}
+
+/* act sends out over tp on listener lsock and connection conn. */
+static void
+assert_flow(uint8_t tp, uint8_t lsock, uint64_t conn)
+{
+	ck_assert_int_eq(act.a_kind, ACT_SEND);
+	ck_assert_uint_eq(act.a_dst.f_tp, tp);
+	ck_assert_uint_eq(act.a_dst.f_lsock, lsock);
+	ck_assert_uint_eq(act.a_dst.f_conn, conn);
+}
+
+START_TEST(test_tls_register_forwarded_with_flow_token)
+{
+	char b[512], br[128], tok[FLOW_TOKEN_MAXLEN + 1], want[512];
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	assert_sent_to(PBX);
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert(strncmp(hdr("Via", 0, b, sizeof(b)),
+		      "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw", 43) == 0);
+	/* The branch carries the client's connection. */
+	our_branch(br, sizeof(br));
+	ck_assert_uint_eq(strlen(br), BRANCH_MAXLEN);
+	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
+	    "SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKst1;received=192.0.2.10;"
+	    "rport=40123");
+	ck_assert_ptr_null(hdr("Via", 2, b, sizeof(b)));
+	/* The Path faces the PBX (udp), its token names the TLS flow. */
+	path_token(tok, sizeof(tok));
+	ck_assert_uint_eq(strlen(tok), 40);
+	(void)snprintf(want, sizeof(want), "<sip:%s@127.0.0.1:5060;lr>", tok);
+	ck_assert_str_eq(hdr("Path", 0, b, sizeof(b)), want);
+	assert_token_flow(tok, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	ck_assert_ptr_null(hdr("Record-Route", 0, b, sizeof(b)));
+	ck_assert_str_eq(hdr("Supported", 0, b, sizeof(b)), "path");
+}
+END_TEST
+
+START_TEST(test_tls_response_back_on_its_connection)
+{
+	char resp[2048], b[512], *p;
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	pbx_response("200 OK", resp, sizeof(resp));
+	handle(resp, PBX);
+	assert_sent_to(TLS_CLIENT);
+	assert_flow(TP_TLS, L_TLS, CONN_TLS);
+	ck_assert_str_eq(hdr("Via", 0, b, sizeof(b)),
+	    "SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKst1;received=192.0.2.10;"
+	    "rport=40123");
+	ck_assert_ptr_null(hdr("Via", 1, b, sizeof(b)));
+	ck_assert(strncmp(out, "SIP/2.0 200 OK\r\n", 16) == 0);
+	/* A client Via saying TCP (a TLS tunnel in front of a TCP phone) is
+	 * the same class: the connection id decides where it goes. */
+	p = strstr(resp, "SIP/2.0/TLS 10.0.0.2");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p + 8, "TCP", 3);
+	handle(resp, PBX);
+	assert_sent_to(TLS_CLIENT);
+	assert_flow(TP_TCP, L_TLS, CONN_TLS);
+	/* Saying UDP would move it off the connection: not relayed. */
+	memcpy(p + 8, "UDP", 3);
+	handle(resp, PBX);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_NOT_OURS);
+}
+END_TEST
+
+/* The value of Record-Route n: "<" scheme TOK "@" hostport ";lr;swt=" then
+ * a dialog token; the token goes to swt. */
+static void
+assert_rr(int n, const char *scheme, const char *tok, const char *hostport,
+    char *swt, size_t size)
+{
+	char b[512], want[512];
+	size_t wl;
+
+	(void)snprintf(want, sizeof(want), "<%s:%s@%s;lr;swt=", scheme, tok,
+	    hostport);
+	wl = strlen(want);
+	ck_assert_ptr_nonnull(hdr("Record-Route", n, b, sizeof(b)));
+	ck_assert_msg(strncmp(b, want, wl) == 0, "Record-Route %d: %s", n, b);
+	ck_assert_uint_eq(strlen(b), wl + DIALOG_TOKEN_LEN + 1);
+	ck_assert_int_eq(b[wl + DIALOG_TOKEN_LEN], '>');
+	(void)snprintf(swt, size, "%.*s", DIALOG_TOKEN_LEN, b + wl);
+}
+
+START_TEST(test_pbx_invite_to_tls_client_double_record_route)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], path[256], req[2048], b[512];
+	char br[128], swt0[32], swt1[32], rr0[512], rr1[512];
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	path_token(tok, sizeof(tok));
+	path_uri(path, sizeof(path));
+	(void)snprintf(req, sizeof(req),
+	    "INVITE sip:alice@10.0.0.2:5061;transport=TLS SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx1\r\n"
+	    "Route: <%s>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p1\r\n"
+	    "To: <sip:alice@sipwarden.test>\r\n"
+	    "Call-ID: pbx-tls-1\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:100@127.0.0.1:5080>\r\n\r\n",
+	    path);
+	handle(req, PBX);
+	assert_sent_to(TLS_CLIENT);
+	assert_flow(TP_TLS, L_TLS, CONN_TLS);
+	ck_assert(
+	    strncmp(out,
+		"INVITE sip:alice@10.0.0.2:5061;transport=TLS SIP/2.0\r\n",
+		54) == 0);
+	/* Our Via names the TLS listener; the relay (the PBX) is UDP. */
+	ck_assert(strncmp(hdr("Via", 0, b, sizeof(b)),
+		      "SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bKsw", 43) == 0);
+	our_branch(br, sizeof(br));
+	ck_assert_uint_eq(strlen(br), BRANCH_STRLEN);
+	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
+	    "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx1;received=127.0.0.1");
+	ck_assert_ptr_null(hdr("Route", 0, b, sizeof(b)));
+	/* The client's side on top (sips, TLS listener), then the PBX's:
+	 * both carry alice's flow and the same dialog token. */
+	assert_rr(0, "sips", tok, "127.0.0.1:5061", swt0, sizeof(swt0));
+	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt1, sizeof(swt1));
+	ck_assert_str_eq(swt0, swt1);
+	ck_assert_ptr_null(hdr("Record-Route", 2, b, sizeof(b)));
+	ck_assert_ptr_nonnull(hdr("Record-Route", 0, rr0, sizeof(rr0)));
+	ck_assert_ptr_nonnull(hdr("Record-Route", 1, rr1, sizeof(rr1)));
+
+	/* alice's BYE over TLS, with the route set in that order: both
+	 * elements are ours and go; on to the PBX. */
+	(void)snprintf(req, sizeof(req),
+	    "BYE sip:100@127.0.0.1:5080 SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKbye9;rport\r\n"
+	    "Route: %s, %s\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:alice@sipwarden.test>;tag=a1\r\n"
+	    "To: <sip:100@sipwarden.test>;tag=p1\r\n"
+	    "Call-ID: pbx-tls-1\r\nCSeq: 1 BYE\r\n\r\n",
+	    rr0, rr1);
+	handle_on(req, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	assert_sent_to(PBX);
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert_ptr_null(hdr("Route", 0, b, sizeof(b)));
+	ck_assert_ptr_null(hdr("Record-Route", 0, b, sizeof(b)));
+	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
+	    "SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKbye9;received=192.0.2.10;"
+	    "rport=40123");
+}
+END_TEST
+
+START_TEST(test_tls_client_response_to_pbx_request)
+{
+	char path[256], req[2048], resp[2048], b[512];
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	path_uri(path, sizeof(path));
+	(void)snprintf(req, sizeof(req),
+	    "OPTIONS sip:alice@10.0.0.2:5061 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx2;rport\r\n"
+	    "Route: <%s>\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p2\r\n"
+	    "To: <sip:alice@sipwarden.test>\r\n"
+	    "Call-ID: pbx-tls-2\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	    path);
+	handle(req, PBX);
+	assert_flow(TP_TLS, L_TLS, CONN_TLS);
+	pbx_response("200 OK", resp, sizeof(resp));
+	/* alice answers on her connection: back to the PBX over UDP. */
+	handle_on(resp, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	assert_sent_to(PBX);
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert_str_eq(hdr("Via", 0, b, sizeof(b)),
+	    "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx2;received=127.0.0.1;"
+	    "rport=5080");
+	ck_assert_ptr_null(hdr("Via", 1, b, sizeof(b)));
+}
+END_TEST
+
+#define TCPUP_CFG                                                              \
+	"listen udp:127.0.0.1:5060\n"                                          \
+	"listen tcp:127.0.0.1:5060\n"                                          \
+	"upstream tcp:127.0.0.1:5080\n"                                        \
+	"realm sipwarden.test\nusers users\n"
+
+START_TEST(test_tcp_upstream_any_port_is_the_pbx)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], req[2048], b[512], br[128];
+	struct flow cl;
+
+	/* No trust line: clients are challenged. */
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot_cfg(TCPUP_CFG);
+	ck_assert_uint_eq(sn->sn_upl, L_TCP);
+	/* The flow token alice's REGISTER over TCP got. */
+	memset(&cl, 0, sizeof(cl));
+	cl.f_tp = TP_TCP;
+	cl.f_lsock = L_TCP;
+	cl.f_conn = CONN_TCP;
+	ck_assert_int_eq(addr_parse_hostport(TCP_CLIENT, strlen(TCP_CLIENT),
+			     &cl.f_addr),
+	    0);
+	ck_assert_int_eq(mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen), 0);
+	ck_assert_uint_eq(flow_token_make(pc->pc_mac, sn->sn_secrets, &cl, tok),
+	    40);
+	(void)snprintf(req, sizeof(req),
+	    "INVITE sip:alice@10.0.0.2:5061;transport=tcp SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP 127.0.0.1:40000;branch=z9hG4bKpbx5\r\n"
+	    "Route: <sip:%s@127.0.0.1:5060;transport=tcp;lr>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p5\r\n"
+	    "To: <sip:alice@sipwarden.test>\r\n"
+	    "Call-ID: pbx-tcp-5\r\nCSeq: 1 INVITE\r\n\r\n",
+	    tok);
+	/* The PBX connects from a port of its own: still the PBX. */
+	handle_on(req, TP_TCP, L_TCP, 5, "127.0.0.1:40000");
+	assert_sent_to(TCP_CLIENT);
+	assert_flow(TP_TCP, L_TCP, CONN_TCP);
+	ck_assert(strncmp(hdr("Via", 0, b, sizeof(b)),
+		      "SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKsw", 43) == 0);
+	/* Responses go back on the PBX's connection: the branch holds it. */
+	our_branch(br, sizeof(br));
+	ck_assert_uint_eq(strlen(br), BRANCH_MAXLEN);
+	ck_assert_ptr_null(hdr("Route", 0, b, sizeof(b)));
+	/* In and out on the tcp listener: one Record-Route. */
+	ck_assert_ptr_nonnull(hdr("Record-Route", 0, b, sizeof(b)));
+	ck_assert_ptr_nonnull(strstr(b, ";transport=tcp;lr;swt="));
+	ck_assert(strncmp(b, "<sip:", 5) == 0);
+	ck_assert_ptr_null(hdr("Record-Route", 1, b, sizeof(b)));
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 0);
+	/* The same from UDP at the PBX's address, another port: a client. */
+	handle_on(req, TP_UDP, L_UDP, 0, "127.0.0.1:40000");
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
+		      43) == 0);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 1);
+	/* TCP from another address: a client too. */
+	handle_on(req, TP_TCP, L_TCP, 6, "127.0.0.2:40000");
+	assert_flow(TP_TCP, L_TCP, 6);
+	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
+		      43) == 0);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 2);
+}
+END_TEST
+
+/*
+ * alice registered over TCP; the PBX's request (method, To tag totag or
+ * none) through her Path, as forwarded to her, is copied to fwd.
+ */
+static size_t
+pbx_request_to_tcp_client(const char *method, const char *totag, char *fwd,
+    size_t size)
+{
+	char path[256], req[2048];
+
+	handle_on(REGISTER_TCP, TP_TCP, L_TCP, CONN_TCP, TCP_CLIENT);
+	assert_sent_to(PBX);
+	path_uri(path, sizeof(path));
+	(void)snprintf(req, sizeof(req),
+	    "%s sip:alice@10.0.0.2:5061;transport=tcp SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx1\r\n"
+	    "Route: <%s>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p1\r\n"
+	    "To: <sip:alice@sipwarden.test>%s%s\r\n"
+	    "Call-ID: pbx-tcp-1\r\nCSeq: 1 %s\r\n\r\n",
+	    method, path, totag ? ";tag=" : "", totag ? totag : "", method);
+	handle(req, PBX);
+	assert_sent_to(TCP_CLIENT);
+	assert_flow(TP_TCP, L_TCP, CONN_TCP);
+	ck_assert_uint_lt(act.a_outlen, size);
+	memcpy(fwd, act.a_out, act.a_outlen);
+	return (act.a_outlen);
+}
+
+/* pipeline_flow_failed() for gone; out holds what it sends. */
+static void
+flow_failed(const struct flow *gone, const char *msg, size_t len, uint16_t code)
+{
+	pipeline_flow_failed(pc, sn, gone, msg, len, code, now_ms, &act);
+	out[0] = '\0';
+	if (act.a_kind == ACT_SEND) {
+		ck_assert_uint_lt(act.a_outlen, sizeof(out));
+		memcpy(out, act.a_out, act.a_outlen);
+		out[act.a_outlen] = '\0';
+	}
+}
+
+static const struct {
+	uint16_t code;
+	const char *line;
+} flow_failed_cases[] = {
+	{ 430, "SIP/2.0 430 Flow Failed\r\n" },
+	{ 503, "SIP/2.0 503 Service Unavailable\r\n" },
+};
+
+START_TEST(test_flow_failed_reply_to_pbx)
+{
+	char fwd[4096], b[512];
+	struct flow gone;
+	size_t len;
+
+	stream_snapshot(STREAM_CFG);
+	len = pbx_request_to_tcp_client("INVITE", NULL, fwd, sizeof(fwd));
+	gone = act.a_dst;
+	/* pc_out is written over: the copy is what the transport keeps. */
+	flow_failed(&gone, fwd, len, flow_failed_cases[_i].code);
+	assert_sent_to(PBX);
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert(strncmp(out, flow_failed_cases[_i].line,
+		      strlen(flow_failed_cases[_i].line)) == 0);
+	/* Our Via is gone: only the PBX's is left. */
+	ck_assert_str_eq(hdr("Via", 0, b, sizeof(b)),
+	    "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx1;received=127.0.0.1");
+	ck_assert_ptr_null(hdr("Via", 1, b, sizeof(b)));
+	ck_assert_str_eq(hdr("Call-ID", 0, b, sizeof(b)), "pbx-tcp-1");
+	ck_assert_str_eq(hdr("CSeq", 0, b, sizeof(b)), "1 INVITE");
+	ck_assert_str_eq(hdr("From", 0, b, sizeof(b)),
+	    "<sip:100@sipwarden.test>;tag=p1");
+	ck_assert(strncmp(hdr("To", 0, b, sizeof(b)),
+		      "<sip:alice@sipwarden.test>;tag=sw", 33) == 0);
+	ck_assert_ptr_null(hdr("Record-Route", 0, b, sizeof(b)));
+	ck_assert_ptr_nonnull(strstr(out, "\r\nContent-Length: 0\r\n\r\n"));
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_responses[4]),
+	    flow_failed_cases[_i].code / 100 == 5);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_responses[3]),
+	    flow_failed_cases[_i].code / 100 == 4);
+}
+END_TEST
+
+START_TEST(test_flow_failed_upstream_gone_503_to_tls_client)
+{
+	char fwd[4096], b[512];
+	struct flow gone;
+	size_t len;
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	assert_sent_to(PBX);
+	len = act.a_outlen;
+	memcpy(fwd, act.a_out, len);
+	gone = act.a_dst;
+	flow_failed(&gone, fwd, len, 503);
+	assert_sent_to(TLS_CLIENT);
+	assert_flow(TP_TLS, L_TLS, CONN_TLS);
+	ck_assert(strncmp(out, "SIP/2.0 503 Service Unavailable\r\n", 33) == 0);
+	ck_assert_str_eq(hdr("Via", 0, b, sizeof(b)),
+	    "SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKst1;received=192.0.2.10;"
+	    "rport=40123");
+	ck_assert_ptr_null(hdr("Via", 1, b, sizeof(b)));
+	ck_assert_str_eq(hdr("Call-ID", 0, b, sizeof(b)), "reg-tls@10.0.0.2");
+	ck_assert_str_eq(hdr("CSeq", 0, b, sizeof(b)), "1 REGISTER");
+	ck_assert_ptr_null(hdr("Path", 0, b, sizeof(b)));
+}
+END_TEST
+
+START_TEST(test_flow_failed_nothing_for_ack_or_response)
+{
+	char fwd[4096], resp[2048];
+	struct flow gone;
+	size_t len;
+	int i;
+
+	stream_snapshot(STREAM_CFG);
+	len = pbx_request_to_tcp_client("ACK", "t1", fwd, sizeof(fwd));
+	ck_assert(strncmp(fwd, "ACK ", 4) == 0);
+	gone = act.a_dst;
+	flow_failed(&gone, fwd, len, 430);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_NONE);
+	/* A response relayed to alice that could not be sent. */
+	handle_on(REGISTER_TCP, TP_TCP, L_TCP, CONN_TCP, TCP_CLIENT);
+	pbx_response("200 OK", resp, sizeof(resp));
+	handle(resp, PBX);
+	assert_flow(TP_TCP, L_TCP, CONN_TCP);
+	len = act.a_outlen;
+	memcpy(fwd, act.a_out, len);
+	flow_failed(&gone, fwd, len, 430);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_NONE);
+	flow_failed(&gone, "garbage", 7, 503);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	/* Nothing counted as dropped or replied. */
+	for (i = 0; i < DROP_NREASONS; i++)
+		ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_dropped[i]), 0);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_responses[3]), 0);
+}
+END_TEST
+
+/* f from addr ("IP:PORT") over tp. */
+static void
+flow_at(struct flow *f, uint8_t tp, const char *addr)
+{
+	memset(f, 0, sizeof(*f));
+	f->f_tp = tp;
+	ck_assert_int_eq(addr_parse_hostport(addr, strlen(addr), &f->f_addr),
+	    0);
+}
+
+/* Ban the source at addr now (one failure is enough). */
+static void
+ban(struct limits *l, const char *addr)
+{
+	unsigned failures = 0;
+	struct sa sa;
+
+	ck_assert_int_eq(addr_parse_hostport(addr, strlen(addr), &sa), 0);
+	ck_assert(limits_fail(l, &sa, (uint32_t)(now_ms / 1000), 1, 60, 600,
+	    &failures));
+}
+
+START_TEST(test_admit_bans_and_allow_list)
+{
+	struct limits *l;
+	struct pctx *lpc;
+	struct flow f;
+	atomic_ulong *notallowed, *banned;
+
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot("allow 10.0.0.0/8\ntrust 10.8.0.0/16\n");
+	ck_assert_int_eq(limits_alloc(&l), 0);
+	ck_assert_int_eq(pctx_alloc(&lpc, fixture_replay(), l), 0);
+	notallowed = &lpc->pc_stats.ps_dropped[DROP_NOT_ALLOWED];
+	banned = &lpc->pc_stats.ps_dropped[DROP_BANNED];
+	flow_at(&f, TP_TCP, "10.1.2.3:40000");
+	ck_assert(pipeline_admit(lpc, sn, &f, now_ms));
+	flow_at(&f, TP_TCP, "192.0.2.10:40000");
+	ck_assert(!pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert_uint_eq(atomic_load(notallowed), 1);
+	flow_at(&f, TP_TLS, "192.0.2.10:40000");
+	ck_assert(!pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert_uint_eq(atomic_load(notallowed), 2);
+	/* The upstream passes, outside allow; a udp upstream's address over
+	 * TCP is not the upstream. */
+	flow_at(&f, TP_UDP, PBX);
+	ck_assert(pipeline_admit(lpc, sn, &f, now_ms));
+	flow_at(&f, TP_TCP, "127.0.0.1:40000");
+	ck_assert(!pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert_uint_eq(atomic_load(notallowed), 3);
+	/* A banned source, until the ban ends. */
+	ban(l, "10.9.9.9:5060");
+	flow_at(&f, TP_TCP, "10.9.9.9:40000");
+	ck_assert(!pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert_uint_eq(atomic_load(banned), 1);
+	ck_assert_uint_eq(atomic_load(notallowed), 3);
+	ck_assert(pipeline_admit(lpc, sn, &f, now_ms + 600 * 1000));
+	/* Trusted sources and the upstream are never refused for a ban. */
+	ban(l, "10.8.1.1:5060");
+	flow_at(&f, TP_TLS, "10.8.1.1:40000");
+	ck_assert(pipeline_admit(lpc, sn, &f, now_ms));
+	ban(l, PBX);
+	flow_at(&f, TP_UDP, PBX);
+	ck_assert(pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert_uint_eq(atomic_load(banned), 1);
+	ck_assert_uint_eq(atomic_load(notallowed), 3);
+	/* Without the shared table (pc), bans are not known. */
+	flow_at(&f, TP_TCP, "10.9.9.9:40000");
+	ck_assert(!pipeline_admit(lpc, sn, &f, now_ms));
+	ck_assert(pipeline_admit(pc, sn, &f, now_ms));
+	pctx_free(lpc);
+	limits_free(l);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -705,6 +1301,16 @@ test_suite(void)
 	tcase_add_test(tc, test_two_listeners_double_record_route);
 	tcase_add_test(tc, test_drop_log_rate_limited);
 	tcase_add_test(tc, test_ipv6_client);
+	tcase_add_test(tc, test_tls_register_forwarded_with_flow_token);
+	tcase_add_test(tc, test_tls_response_back_on_its_connection);
+	tcase_add_test(tc, test_pbx_invite_to_tls_client_double_record_route);
+	tcase_add_test(tc, test_tls_client_response_to_pbx_request);
+	tcase_add_test(tc, test_tcp_upstream_any_port_is_the_pbx);
+	tcase_add_loop_test(tc, test_flow_failed_reply_to_pbx, 0,
+	    sizeof(flow_failed_cases) / sizeof(flow_failed_cases[0]));
+	tcase_add_test(tc, test_flow_failed_upstream_gone_503_to_tls_client);
+	tcase_add_test(tc, test_flow_failed_nothing_for_ack_or_response);
+	tcase_add_test(tc, test_admit_bans_and_allow_list);
 	suite_add_tcase(s, tc);
 	return (s);
 }

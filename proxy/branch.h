@@ -36,7 +36,7 @@
  *   6..    address (4 or 16 bytes), then port (2 bytes, big-endian)
  *   then   only for TCP and TLS: the connection id (8 bytes, big-endian)
  *   last 10 bytes: HMAC(token key, all bytes before)
- * 30 characters for IPv4, 46 for IPv6; 11 more with a connection.
+ * 30 characters for IPv4, 46 for IPv6; 10 more with a connection.
  *
  * Dialog token, the "swt" parameter of sipwarden's Record-Route URIs
  * (SPEC 4.4): base64url of 15 bytes, 20 characters:

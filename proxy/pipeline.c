@@ -195,17 +195,20 @@ pipe_reply(struct pipe_req *pr, uint16_t code, const char *reason,
 }
 
 /*
- * From the PBX: its address and port, or, with a tcp upstream, any TCP
- * connection from its address (the PBX opens its own connections to our
- * Record-Route and Path, from ports of its choosing).
+ * From the PBX: a datagram from its address and port, or, with a tcp
+ * upstream, any TCP connection from its address (the PBX opens its own
+ * connections to our Record-Route and Path, from ports of its choosing)
+ * and nothing else: a tcp upstream sends no datagrams.
  */
 static bool
 pipe_from_upstream(const struct snapshot *sn, const struct pipe_in *in)
 {
 	const struct cfg_sock *up = &sn->sn_cfg->c_upstream;
 
-	if (up->cs_tp == TP_TCP && in->pi_src.f_tp == TP_TCP)
-		return (sa_cmp(&in->pi_src.f_addr, &up->cs_addr, SA_ADDR));
+	if (up->cs_tp == TP_TCP)
+		return (in->pi_src.f_tp == TP_TCP &&
+		    sa_cmp(&in->pi_src.f_addr, &up->cs_addr, SA_ADDR));
+	/* Over UDP: its address and port; nothing else is (spoofable). */
 	return (in->pi_src.f_tp == TP_UDP &&
 	    sa_cmp(&in->pi_src.f_addr, &up->cs_addr, SA_ALL));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "proxy/tls.h"
@@ -28,7 +29,9 @@ int
 tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
     void (*errh)(const char *msg, void *arg), void *arg)
 {
+	EVP_PKEY *pkey = NULL;
 	SSL_CTX *ctx;
+	FILE *f;
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
@@ -50,17 +53,31 @@ tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
 		tls_err(errh, arg, cert, "cannot load the certificate");
 		goto bad;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+	/* Read, then compare, then install: each failure says which. */
+	if ((f = fopen(key, "r")) == NULL) {
+		tls_err(errh, arg, key, "cannot open the private key");
+		goto bad;
+	}
+	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	(void)fclose(f);
+	if (pkey == NULL) {
 		tls_err(errh, arg, key, "cannot load the private key");
 		goto bad;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), pkey) != 1) {
+		ERR_clear_error();
 		tls_err(errh, arg, key, "the key does not match tls_cert");
 		goto bad;
 	}
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
+		tls_err(errh, arg, key, "cannot use the private key");
+		goto bad;
+	}
+	EVP_PKEY_free(pkey);
 	*ctxp = ctx;
 	return (0);
 bad:
+	EVP_PKEY_free(pkey);
 	SSL_CTX_free(ctx);
 	return (EINVAL);
 }

@@ -132,7 +132,7 @@ py_fp fp2
 # A key of another pair: refused, the running certificate stays.
 cp "$T/key1.pem" "$T/key.pem"
 hup
-log_has "event=reload .*result=failed.*key.pem: cannot load the private key" \
+log_has "event=reload .*result=failed.*key.pem: the key does not match tls_cert" \
     "a mismatched key is refused on reload"
 py_fp fp3
 [ "$(cat "$T/fp3")" = "$(cat "$T/fp2")" ] ||

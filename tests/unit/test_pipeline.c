@@ -1047,6 +1047,16 @@ START_TEST(test_tcp_upstream_any_port_is_the_pbx)
 	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
 		      43) == 0);
 	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 2);
+	/*
+	 * UDP from the tcp upstream's very address and port: a tcp upstream
+	 * sends no datagrams, and a datagram's source is easily forged, so
+	 * it is a client's (challenged), not the PBX's (forwarded as is).
+	 */
+	handle_on(req, TP_UDP, L_UDP, 0, "127.0.0.1:5080");
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
+		      43) == 0);
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 3);
 }
 END_TEST
 

@@ -473,14 +473,10 @@ START_TEST(test_snapshot_tls_key_does_not_match)
 
 	ck_assert_int_eq(tls_load("cert.pem", "ed25519.pem", &sn), EINVAL);
 	assert_err_prefix("ed25519.pem", "the key does not match tls_cert");
-	/*
-	 * A key of the certificate's own type: OpenSSL 3 already refuses it
-	 * in SSL_CTX_use_PrivateKey_file, so the check after it is never
-	 * reached and the message is the loader's, with OpenSSL's reason.
-	 */
+	/* A key of the certificate's own type (the usual mistake): the same. */
+	errs[0] = '\0';
 	ck_assert_int_eq(tls_load("cert.pem", "other.pem", &sn), EINVAL);
-	assert_err_prefix("other.pem", "cannot load the private key: ");
-	ck_assert_ptr_nonnull(strstr(errs, "key values mismatch\n"));
+	assert_err_prefix("other.pem", "the key does not match tls_cert");
 	ck_assert_ptr_null(sn);
 }
 END_TEST

@@ -204,14 +204,28 @@ conn_close(struct wconn *c, enum conn_close why)
 		conn_free(c);
 }
 
-/* The message deadline runs while part of a message (or a handshake) is in. */
+/*
+ * The message deadline runs while part of a message (or a TLS handshake)
+ * is in: from its first byte, which is now when a whole message was just
+ * taken off the buffer (restart); a CRLF that may begin a keep-alive is
+ * not a message begun (a phone sending single CRLFs stays idle).
+ */
 static void
-conn_deadline(struct wconn *c, bool pending)
+conn_deadline(struct wconn *c, size_t pending, bool restart)
 {
 	struct timeval tv = { stream_cfg(c->c_w)->c_tcp_msg_timeout, 0 };
 
-	if (pending || c->c_tls) {
-		if (!evtimer_pending(c->c_deadline, NULL))
+	if (pending > 0 && pending <= 3 && !c->c_tls) {
+		const char *p =
+		    (const char *)evbuffer_pullup(bufferevent_get_input(
+						      c->c_bev),
+			(ev_ssize_t)pending);
+
+		if (p != NULL && memcmp(p, "\r\n\r", pending) == 0)
+			pending = 0;
+	}
+	if (pending > 0 || c->c_tls) {
+		if (restart || !evtimer_pending(c->c_deadline, NULL))
 			(void)evtimer_add(c->c_deadline, &tv);
 	} else {
 		(void)evtimer_del(c->c_deadline);
@@ -281,6 +295,7 @@ conn_process(struct wconn *c)
 	struct frame fr;
 	size_t len, win;
 	uint64_t now;
+	bool taken = false;
 
 	worker_refresh(w);
 	cfg = stream_cfg(w);
@@ -310,13 +325,14 @@ conn_process(struct wconn *c)
 			worker_message(w, buf, fr.fr_len, &c->c_flow, now);
 		if (!c->c_dead)
 			(void)evbuffer_drain(in, fr.fr_len);
+		taken = true;
 	}
 	c->c_busy = false;
 	if (c->c_dead) {
 		conn_free(c);
 		return;
 	}
-	conn_deadline(c, evbuffer_get_length(in) > 0);
+	conn_deadline(c, evbuffer_get_length(in), taken);
 }
 
 static void
@@ -342,7 +358,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		}
 		c->c_tls = false; /* handshake done */
 		conn_deadline(c,
-		    evbuffer_get_length(bufferevent_get_input(bev)) > 0);
+		    evbuffer_get_length(bufferevent_get_input(bev)), true);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -406,7 +422,7 @@ conn_new(struct worker *w, int fd, const struct flow *f, SSL_CTX *ctx)
 	(void)bufferevent_set_timeouts(c->c_bev, &idle, &idle);
 	(void)bufferevent_enable(c->c_bev, EV_READ | EV_WRITE);
 	if (c->c_tls)
-		conn_deadline(c, true);
+		conn_deadline(c, 0, true);
 	return (c);
 bad:
 	if (ssl != NULL)

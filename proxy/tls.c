@@ -44,10 +44,15 @@ tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
 		tls_err(errh, arg, cert, "cannot set the TLS versions");
 		goto bad;
 	}
-	/* Server order; no renegotiation, no compression, no tickets. */
+	/*
+	 * Server order; no renegotiation, no compression, no tickets; a
+	 * peer that closes without close_notify has just gone away (SIP
+	 * frames its own messages, truncation cannot go unnoticed).
+	 */
 	(void)SSL_CTX_set_options(ctx,
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-		SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+		SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
+		SSL_OP_IGNORE_UNEXPECTED_EOF);
 	(void)SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		tls_err(errh, arg, cert, "cannot load the certificate");

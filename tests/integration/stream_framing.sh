@@ -28,7 +28,10 @@
 #     closed at the handshake deadline (reason=timeout transport=tls); a
 #     client speaking plain SIP to it is closed with reason=tls; a client
 #     that completed its handshake and sent a request is not closed by the
-#     message timeout, and its close_notify is logged reason=eof.
+#     message timeout, and its close_notify is logged reason=eof; so is a
+#     close without close_notify after reading everything (a FIN);
+#   - a lone "\r\n" and then silence (a phone's single-CRLF keep-alive)
+#     is not a message begun: not closed by the message timeout.
 # The timers use idle 4 (not 2) so that the message timeout and the idle
 # timeout can be told apart on one connection.
 set -eu
@@ -435,11 +438,37 @@ def tls_ok():
     return "TLS after the handshake: not closed by the message timeout"
 
 
+def lone_crlf():
+    st = connect()
+    st.send_raw(b"\r\n")
+    check(not st.wait_closed(3.0), "closed 3 s after a lone CRLF (message "
+          "timeout 2 s): a keep-alive is not a message begun")
+    r = options(st)
+    st.send(r.text())
+    answered(st, r, "a request after a lone CRLF")
+    st.close()
+    return "a lone CRLF then 3 s of silence: still open"
+
+
+def tls_fin():
+    st = connect(TLS, tls=True)
+    r = options(st, tp="TLS")
+    st.send(r.text())
+    answered(st, r, "a request over TLS before a close without close_notify")
+    me = st.local_port()
+    st.s.close()        # no unwrap: FIN without close_notify
+    log_find(r"DEBUG " + closed_line(me, "eof", "tls"),
+             "TLS close without close_notify")
+    return "TLS FIN without close_notify: eof"
+
+
 time.sleep(1.1)   # the conn_close lines above are rate limited per second
 ts = [runner(n, f) for n, f in (("half", half), ("trickle", trickle),
                                 ("silent", silent), ("pinger", pinger),
                                 ("busy", busy), ("tls_silent", tls_silent),
-                                ("tls_plain", tls_plain), ("tls_ok", tls_ok))]
+                                ("tls_plain", tls_plain), ("tls_ok", tls_ok),
+                                ("lone_crlf", lone_crlf),
+                                ("tls_fin", tls_fin))]
 for t in ts:
     t.join(30)
     check(not t.is_alive(), "check %s did not finish" % t.name)

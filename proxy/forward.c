@@ -175,6 +175,34 @@ fwd_inserts(struct obuf *ob, const struct fwd_req *fr)
 		obuf_puts(ob, "Supported: path" CRLF);
 }
 
+/*
+ * Content-Length, always, and always the length of the body we send
+ * (RFC 3261 18.3: a stream has no other framing).  A datagram may come
+ * without one (its end is the body's), or with a body longer than it
+ * says (the rest is not sent on); what goes on is exact, so that no
+ * receiver on a stream can read a second message into what we send.
+ */
+static void
+fwd_clen(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h)
+{
+	if (h != NULL)
+		fwd_hdr_start(ob, h);
+	else
+		obuf_puts(ob, "Content-Length: ");
+	obuf_putu(ob, p->p_bodylen);
+	obuf_puts(ob, CRLF);
+}
+
+/* The end of the headers: Content-Length unless copied, then the body. */
+static void
+fwd_end(struct obuf *ob, const struct pkt *p)
+{
+	if (p->p_count[HDR_CONTENT_LENGTH] == 0)
+		fwd_clen(ob, p, NULL);
+	obuf_puts(ob, CRLF);
+	obuf_put(ob, p->p_buf + p->p_body, p->p_bodylen);
+}
+
 bool
 fwd_request(struct obuf *ob, const struct fwd_req *fr)
 {
@@ -194,13 +222,15 @@ fwd_request(struct obuf *ob, const struct fwd_req *fr)
 			obuf_puts(ob, CRLF);
 		} else if (h->h_id == HDR_ROUTE) {
 			fwd_copy_skip(ob, p, h, &nroute);
+		} else if (h->h_id == HDR_CONTENT_LENGTH) {
+			fwd_clen(ob, p, h);
 		} else if (!fwd_stripped(fr, h)) {
 			fwd_copy(ob, p, h);
 		}
 	}
 	if (!p->p_has_maxfwd)
 		obuf_puts(ob, "Max-Forwards: 70" CRLF);
-	obuf_put(ob, p->p_buf + p->p_hdrend, p->p_len - p->p_hdrend);
+	fwd_end(ob, p);
 	return (!ob->ob_full);
 }
 
@@ -213,10 +243,12 @@ fwd_response(struct obuf *ob, const struct pkt *p)
 	for (i = 0; i < p->p_nhdrs; i++) {
 		if (i == p->p_via[0].v_hdr)
 			fwd_copy_skip(ob, p, &p->p_hdrs[i], &one);
+		else if (p->p_hdrs[i].h_id == HDR_CONTENT_LENGTH)
+			fwd_clen(ob, p, &p->p_hdrs[i]);
 		else
 			fwd_copy(ob, p, &p->p_hdrs[i]);
 	}
-	obuf_put(ob, p->p_buf + p->p_hdrend, p->p_len - p->p_hdrend);
+	fwd_end(ob, p);
 	return (!ob->ob_full);
 }
 

@@ -246,6 +246,26 @@ frame_find_cl(const char *buf, size_t hlen, size_t maxmsg, struct frame_cl *cl)
 	return (cl->cl_dig != NULL ? 0 : ENOENT);
 }
 
+/*
+ * Is every CR of the header block followed by LF, and every LF preceded
+ * by CR?  A receiver that also ends lines at a bare LF (pkt.c does, as
+ * RFC 3261 7.5 allows on UDP) would see the headers end elsewhere, and
+ * take some of what we count as headers for body, or the reverse.
+ */
+static bool
+frame_crlf_only(const char *buf, size_t hlen)
+{
+	size_t i;
+
+	for (i = 0; i < hlen; i++) {
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			return (false);
+		if (buf[i] == '\r' && (i + 1 == hlen || buf[i + 1] != '\n'))
+			return (false);
+	}
+	return (true);
+}
+
 void
 frame_next(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
     struct frame *fr)
@@ -264,6 +284,10 @@ frame_next(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
 	if (hlen == 0) {
 		if (len >= maxhdr)
 			frame_bad(fr, "header block over tcp_max_header", true);
+		return;
+	}
+	if (!frame_crlf_only(buf, hlen)) {
+		frame_bad(fr, "bare CR or LF in a header block", false);
 		return;
 	}
 	if ((err = frame_find_cl(buf, hlen, maxmsg, &cl)) != 0) {

@@ -10,9 +10,10 @@
  * keeps the bytes it has read, calls frame_next() on them, consumes fr_len
  * bytes after FRAME_MSG, FRAME_PING or FRAME_PONG, reads more after
  * FRAME_MORE, and closes the connection after FRAME_BAD.  Only CRLF ends a
- * line; a bare LF is an ordinary byte.  The message is not validated any
- * further: the caller scans it (pkt_scan()) and should refuse one whose
- * own end is not fr_len.
+ * line, and a bare CR or LF in a header block makes the stream unframeable
+ * (pkt_scan(), which also ends lines at a bare LF, would find the end of
+ * the headers elsewhere: a message could hide in another's body).  The
+ * message is not validated any further: the caller scans it.
  *
  * The answer for a prefix of a stream is FRAME_MORE or the answer for the
  * whole of it.  FRAME_MORE only comes with len < max(maxhdr, maxmsg, 4),
@@ -43,9 +44,10 @@ struct frame {
 /*
  * Frame the first message, keep-alive or CRLF of buf (len bytes, no NUL
  * needed).  maxhdr caps the header block, its empty line included;
- * maxmsg caps the whole message, body included.  A Content-Length that is
- * missing, not a number or given twice with different values makes the
- * stream unframeable (FRAME_BAD, fr_toobig false).
+ * maxmsg caps the whole message, body included.  A bare CR or LF in the
+ * header block, and a Content-Length that is missing, not a number or
+ * given twice with different values, make the stream unframeable
+ * (FRAME_BAD, fr_toobig false).
  */
 void frame_next(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
     struct frame *fr);

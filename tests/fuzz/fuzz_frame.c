@@ -205,7 +205,7 @@ fz_ref(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
     struct frame *fr)
 {
 	const char *dig;
-	size_t hlen, ndig, cl, total;
+	size_t hlen, ndig, cl, total, i;
 	int r;
 
 	fz_set(fr, FRAME_MORE, 0, false, NULL);
@@ -231,6 +231,14 @@ fz_ref(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
 		fz_set(fr, FRAME_BAD, 0, true,
 		    "header block over tcp_max_header");
 		return;
+	}
+	for (i = 0; i < hlen; i++) {
+		if ((buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r')) ||
+		    (buf[i] == '\r' && (i + 1 == hlen || buf[i + 1] != '\n'))) {
+			fz_set(fr, FRAME_BAD, 0, false,
+			    "bare CR or LF in a header block");
+			return;
+		}
 	}
 	r = fz_ref_find_cl(buf, hlen, &dig, &ndig);
 	if (r != 0) {

@@ -14,6 +14,9 @@
 #     (RFC 3261 18.2.2: the connection is gone, open one);
 #   - the PBX drops sipwarden's connection: the next REGISTER opens a new
 #     one (logged upstream_connected twice);
+#   - an ACK from a UDP phone without Content-Length, whose body is a whole
+#     INVITE, reaches the PBX as one ACK with the exact Content-Length of
+#     that body (no request smuggled onto the PBX's stream);
 #   - a TLS phone registers through the TCP upstream too.
 # One worker: each worker keeps its own connection to the PBX, and this
 # case follows one of them.
@@ -108,6 +111,14 @@ c3 = accept(ls, 20)
 reg2 = c3.expect(10, "a REGISTER over a new connection",
                  is_request("REGISTER"))
 c3.send(response_to(reg2, 200, "OK", "pbx2"))
+# 4b. An ACK without Content-Length over UDP whose body is an INVITE:
+# forwarded with a Content-Length of its body, so it stays a body.
+ack = c3.expect(10, "the phone's ACK", lambda m: m.method is not None and
+                m.first.startswith("ACK "))
+check(ack.hdr("content-length") == str(len(ack.body)) and
+      ack.body.startswith(b"INVITE sip:smuggled"),
+      "ACK forwarded without its exact Content-Length: %r / %r" %
+      (ack.hdr("content-length"), ack.body[:40]))
 # 5. The TLS phone's REGISTER, on the same connection.
 reg3 = c3.expect(10, "the TLS phone's REGISTER", is_request("REGISTER"))
 check(reg3.vias()[1].startswith("SIP/2.0/TLS "),
@@ -123,7 +134,7 @@ wait_tcp_port "$SW_PORT"
 py <<'PY'
 import os, time
 from swsip import *
-from swauth import Req, is_reply_to
+from swauth import REALM, Req, is_reply_to
 from swstream import Stream
 
 def wait(name):
@@ -150,6 +161,17 @@ time.sleep(0.3)
 r.new_transaction()
 send(ph, r.text(), SW)
 expect(ph, 10, "200 for a REGISTER after the reconnect", is_reply_to(r, 200))
+smuggled = ("INVITE sip:smuggled@%s SIP/2.0\r\n"
+            "Via: SIP/2.0/TCP 10.0.0.9;branch=z9hG4bKsmuggled\r\n"
+            "From: <sip:x@y>;tag=1\r\nTo: <sip:z@y>\r\n"
+            "Call-ID: smuggled\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n") % REALM
+ph.sendto(("ACK sip:pbx@%s SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP %s;branch=%s;rport\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:alice@%s>;tag=a\r\n"
+           "To: <sip:pbx@%s>;tag=b\r\nCall-ID: ack-%s\r\nCSeq: 1 ACK\r\n"
+           "\r\n%s" % (REALM, hostport(port("UA")), branch(), REALM, REALM,
+                        token(), smuggled)).encode(), (IP, SW))
 t = Stream.connect(int(os.environ["TLS_PORT"]), tls=True)
 r2 = Req("REGISTER", t.local_port(), user="bob")
 r2.tp = "TLS"

@@ -470,7 +470,11 @@ START_TEST(test_fwd_request_body_past_content_length)
 }
 END_TEST
 
-/* Bare LF line ends of the request are kept where lines are copied. */
+/*
+ * Bare LF line ends of the request are kept where lines are copied; the
+ * end of the headers is a CRLF of ours, after the Content-Length the
+ * datagram lacked.
+ */
 START_TEST(test_fwd_request_bare_lf)
 {
 	fwd_eq("OPTIONS sip:bob@example.com SIP/2.0\n"
@@ -486,7 +490,35 @@ START_TEST(test_fwd_request_bare_lf)
 	    "From: <sip:alice@example.com>;tag=1\n"
 	    "To: <sip:bob@example.com>\n"
 	    "Call-ID: x1\n"
-	    "CSeq: 1 OPTIONS\n\n");
+	    "CSeq: 1 OPTIONS\n"
+	    "Content-Length: 0\r\n\r\n");
+}
+END_TEST
+
+/*
+ * Without Content-Length the datagram's end is the body's: what goes on
+ * says how long it is, so that a receiver on a stream cannot take a
+ * message hidden in the body (an INVITE in an ACK's) for one of ours.
+ */
+START_TEST(test_fwd_request_content_length_added)
+{
+	fwd_eq(START_INVITE CLIENT_VIA
+	    "\r\n" MAXFWD70 DIALOG
+	    "\r\nINVITE sip:x@y SIP/2.0\r\nContent-Length: 0\r\n\r\n",
+	    START_INVITE
+	    "Via: " OURVIA "\r\n" REWRITTEN "\r\n"
+	    "Max-Forwards: 69\r\n" DIALOG "Content-Length: 45\r\n"
+	    "\r\nINVITE sip:x@y SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+}
+END_TEST
+
+/* A compact form keeps its name; the value is the body we send. */
+START_TEST(test_fwd_request_content_length_compact)
+{
+	fwd_eq(START_INVITE CLIENT_VIA "\r\n" MAXFWD70 DIALOG
+				       "l:   3\r\n\r\nabcdef",
+	    START_INVITE "Via: " OURVIA "\r\n" REWRITTEN "\r\n"
+			 "Max-Forwards: 69\r\n" DIALOG "l: 3\r\n\r\nabc");
 }
 END_TEST
 
@@ -575,6 +607,24 @@ START_TEST(test_fwd_response_comma_list)
 	    "SIP/2.0 180 Ringing\r\n"
 	    "v: " CLIENT_VIA_RCVD
 	    ", SIP/2.0/TCP 10.9.9.9;branch=z9hG4bK9\r\n" RESP_DIALOG);
+}
+END_TEST
+
+/* A response without Content-Length gets one, as a request does. */
+START_TEST(test_fwd_response_content_length_added)
+{
+	ck_assert_str_eq(response(
+			     "SIP/2.0 200 OK\r\n"
+			     "Via: " OURVIA "\r\n"
+			     "Via: " CLIENT_VIA_RCVD "\r\n"
+			     "Call-ID: r1\r\nCSeq: 1 OPTIONS\r\n"
+			     "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+			     "\r\nSIP/2.0 200 OK\r\n"),
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: " CLIENT_VIA_RCVD "\r\n"
+	    "Call-ID: r1\r\nCSeq: 1 OPTIONS\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+	    "Content-Length: 16\r\n\r\nSIP/2.0 200 OK\r\n");
 }
 END_TEST
 
@@ -899,6 +949,8 @@ test_suite(void)
 	tcase_add_test(tc, test_fwd_request_body);
 	tcase_add_test(tc, test_fwd_request_body_past_content_length);
 	tcase_add_test(tc, test_fwd_request_bare_lf);
+	tcase_add_test(tc, test_fwd_request_content_length_added);
+	tcase_add_test(tc, test_fwd_request_content_length_compact);
 	tcase_add_test(tc, test_fwd_request_too_small);
 	suite_add_tcase(s, tc);
 
@@ -906,6 +958,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_fwd_response_own_line);
 	tcase_add_test(tc, test_fwd_response_comma_list);
+	tcase_add_test(tc, test_fwd_response_content_length_added);
 	tcase_add_test(tc, test_fwd_response_too_small);
 	suite_add_tcase(s, tc);
 

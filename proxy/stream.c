@@ -18,6 +18,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include <re.h>
@@ -124,6 +125,22 @@ stream_count(atomic_ulong *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
+/*
+ * Random first generations: an id in a flow token that the PBX kept from
+ * before a restart (or that another instance sharing secret_file wrote)
+ * names no connection of ours but by a 2^-32 chance, and then the
+ * address must match too (stream_send).
+ */
+static void
+stream_gens(uint32_t *gen, size_t n)
+{
+	size_t i;
+
+	if (RAND_bytes((unsigned char *)gen, (int)(n * sizeof(*gen))) != 1)
+		for (i = 0; i < n; i++)
+			gen[i] = (uint32_t)random();
+}
+
 /* A free slot, growing the table when none is left; -1 when full. */
 static int64_t
 stream_slot(struct worker *w)
@@ -148,9 +165,9 @@ stream_slot(struct worker *w)
 		    NULL)
 			return (-1);
 		w->w_cfree = p;
+		stream_gens(w->w_cgen + w->w_ccap, ncap - w->w_ccap);
 		for (i = ncap; i > w->w_ccap; i--) {
 			w->w_conns[i - 1] = NULL;
-			w->w_cgen[i - 1] = 0;
 			w->w_cfree[w->w_ncfree++] = (uint32_t)(i - 1);
 		}
 		w->w_ccap = ncap;
@@ -625,6 +642,10 @@ stream_send(struct worker *w, const struct flow *dst, const char *buf,
 			return;
 		}
 		c = stream_lookup(w, dst->f_conn);
+		/* The port may come from a Via's sent-by: the address only. */
+		if (c != NULL &&
+		    !sa_cmp(&c->c_flow.f_addr, &dst->f_addr, SA_ADDR))
+			c = NULL;
 	}
 	/* To the PBX: its connection is gone, ours will do (RFC 3261 18.2.2).
 	 */
@@ -670,6 +691,7 @@ stream_init(struct worker *w)
 	w->w_cfree = calloc(w->w_ccap, sizeof(*w->w_cfree));
 	if (w->w_conns == NULL || w->w_cgen == NULL || w->w_cfree == NULL)
 		return (ENOMEM);
+	stream_gens(w->w_cgen, w->w_ccap);
 	for (w->w_ncfree = 0; w->w_ncfree < w->w_ccap; w->w_ncfree++)
 		w->w_cfree[w->w_ncfree] =
 		    (uint32_t)(w->w_ccap - 1 - w->w_ncfree);

@@ -131,7 +131,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "tcp_max_header", cfg_set_uint, 0, 256, 32768, "16384",
 	    CFG_OFF(c_tcp_max_header), NULL },
 	/* Bytes waiting for a peer that does not read before it is closed. */
-	{ "tcp_max_queued", cfg_set_uint, 0, 65536, 1073741824, "1048576",
+	{ "tcp_max_queued", cfg_set_uint, 0, 65536, 1073741824, "262144",
 	    CFG_OFF(c_tcp_max_queued), NULL },
 	/* Default: the CPUs online (cfg_ncpus), within the same bounds. */
 	{ "workers", cfg_set_uint, 0, 1, CFG_WORKERS_MAX, NULL,

@@ -5,7 +5,7 @@
  *
  * Flow: where a message for a client (or the PBX) must go: the transport,
  * the index of our listener that talks to it, its address and, on TCP and
- * TLS, the connection (proxy/conn.h: the worker that owns it, its slot
+ * TLS, the connection (proxy/stream.h: the worker that owns it, its slot
  * and the slot's generation, so a reused slot never matches an old id).
  *
  * Via branch (RFC 3261 16.11), "z9hG4bK" "sw" then base64url of 22 bytes:

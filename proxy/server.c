@@ -1,6 +1,7 @@
 /*
  * Start-up, signals, reload and shut-down; see server.h.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -19,7 +20,6 @@
 
 #include <re.h>
 
-#include "auth/connlim.h"
 #include "auth/connlim.h"
 #include "auth/limits.h"
 #include "auth/replay.h"
@@ -250,6 +250,41 @@ bad:
 	return (err);
 }
 
+/*
+ * Every connection is a descriptor: take all the hard limit allows, and
+ * say so when tcp_max_connections cannot be reached (accept then pauses
+ * a second at a time when out of descriptors, logged accept_error).
+ */
+static void
+server_nofile(const struct cfg *c)
+{
+	struct rlimit rl;
+	size_t i, nstream = 0;
+	char msg[160];
+
+	for (i = 0; i < c->c_nlisten; i++)
+		if (c->c_listen[i].cs_tp != TP_UDP)
+			nstream++;
+	if (nstream == 0 && c->c_upstream.cs_tp == TP_UDP)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* Listeners, pipes, the log, the metrics: a margin of 64 per worker. */
+	if (rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)c->c_tcp_max_conns + 64u * c->c_workers)
+		return;
+	(void)snprintf(msg, sizeof(msg),
+	    "open file limit %llu is below tcp_max_connections %u and what "
+	    "the workers need: raise LimitNOFILE",
+	    (unsigned long long)rl.rlim_cur, c->c_tcp_max_conns);
+	log_event(LOGL_WARN, "config", NULL, "warning=%s", msg);
+}
+
 int
 server_start(struct server *srv, const char *cfgpath)
 {
@@ -273,6 +308,7 @@ server_start(struct server *srv, const char *cfgpath)
 	atomic_store(&srv->sv_gen, 1);
 	sn->sn_gen = 1;
 	srv->sv_nworkers = c->c_workers;
+	server_nofile(c);
 	if (replay_alloc(&srv->sv_replay) != 0 ||
 	    limits_alloc(&srv->sv_limits) != 0 ||
 	    connlim_alloc(&srv->sv_connlim, c->c_tcp_max_conns) != 0) {

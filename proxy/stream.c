@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct wconn {
 	bool c_upstream;  /* our connection to the PBX */
 	bool c_connected; /* that connection was established */
 	bool c_counted;   /* in the connection limits */
+	bool c_ssl;       /* a TLS connection */
 	bool c_tls;       /* TLS, handshake not done yet */
 	bool c_paused;    /* not reading: the peer does not read */
 	bool c_busy;      /* in its read callback: freed on the way out */
@@ -85,6 +87,8 @@ stream_refusal_name(enum conn_refusal r)
 }
 
 static void conn_process(struct wconn *c);
+static void stream_failed(struct worker *w, const struct flow *dst,
+    const char *buf, size_t len);
 
 static const struct cfg *
 stream_cfg(const struct worker *w)
@@ -185,6 +189,30 @@ conn_free(struct wconn *c)
 	free(c);
 }
 
+/*
+ * What was queued on an upstream connection that never connected: each
+ * request is answered 503 (a phone on TCP does not retransmit).  The
+ * queue holds only messages we framed ourselves.
+ */
+static void
+conn_unsent(struct wconn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->c_bev);
+	size_t len = evbuffer_get_length(out), off = 0;
+	const char *buf;
+	struct frame fr;
+
+	if (len == 0 || (buf = (const char *)evbuffer_pullup(out, -1)) == NULL)
+		return;
+	while (off < len) {
+		frame_next(buf + off, len - off, PKT_MAXLEN, PKT_MAXLEN, &fr);
+		if (fr.fr_kind != FRAME_MSG)
+			break;
+		stream_failed(c->c_w, &c->c_flow, buf + off, fr.fr_len);
+		off += fr.fr_len;
+	}
+}
+
 /* Close c: its id stops matching at once; freed now unless busy. */
 static void
 conn_close(struct wconn *c, enum conn_close why)
@@ -217,6 +245,8 @@ conn_close(struct wconn *c, enum conn_close why)
 	}
 	if (c->c_counted)
 		connlim_give(w->w_srv->sv_connlim, &c->c_flow.f_addr);
+	if (c->c_upstream && !c->c_connected && why != CLOSE_SHUTDOWN)
+		conn_unsent(c);
 	if (!c->c_busy)
 		conn_free(c);
 }
@@ -262,10 +292,17 @@ conn_pressure(struct wconn *c)
 	size_t max = stream_cfg(c->c_w)->c_tcp_max_queued;
 	size_t out = evbuffer_get_length(bufferevent_get_output(c->c_bev));
 
-	if (!c->c_paused && out > max / 2) {
+	const struct cfg *cfg = stream_cfg(c->c_w);
+	struct timeval idle = { cfg->c_tcp_idle_timeout, 0 };
+	struct timeval stall = { cfg->c_tcp_msg_timeout, 0 };
+
+	/* The PBX's answers drain the others: never stop reading them. */
+	if (!c->c_paused && !c->c_upstream && out > max / 2) {
 		c->c_paused = true;
 		(void)bufferevent_disable(c->c_bev, EV_READ);
 		bufferevent_setwatermark(c->c_bev, EV_WRITE, max / 4, 0);
+		/* A peer that reads nothing for that long is gone. */
+		(void)bufferevent_set_timeouts(c->c_bev, &idle, &stall);
 	}
 }
 
@@ -273,11 +310,13 @@ static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct wconn *c = arg;
+	struct timeval idle = { stream_cfg(c->c_w)->c_tcp_idle_timeout, 0 };
 
 	if (!c->c_paused)
 		return;
 	c->c_paused = false;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	(void)bufferevent_set_timeouts(bev, &idle, &idle);
 	(void)bufferevent_enable(bev, EV_READ);
 	conn_process(c);
 }
@@ -349,7 +388,8 @@ conn_process(struct wconn *c)
 		conn_free(c);
 		return;
 	}
-	conn_deadline(c, evbuffer_get_length(in), taken);
+	/* Paused, the write timeout is what runs. */
+	conn_deadline(c, c->c_paused ? 0 : evbuffer_get_length(in), taken);
 }
 
 static void
@@ -362,12 +402,13 @@ static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct wconn *c = arg;
-	struct worker *w = c->c_w;
 	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval idle = { stream_cfg(c->c_w)->c_tcp_idle_timeout, 0 };
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->c_upstream) {
 			c->c_connected = true;
+			(void)bufferevent_set_timeouts(bev, &idle, &idle);
 			log_event(LOGL_INFO, "upstream_connected",
 			    &c->c_flow.f_addr, "transport=%s",
 			    addr_tp_name(c->c_flow.f_tp));
@@ -379,14 +420,18 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		conn_close(c, CLOSE_IDLE);
-	else if (c->c_tls)
-		conn_close(c, CLOSE_TLS); /* during the handshake */
-	else if ((what & BEV_EVENT_EOF) || err == ECONNRESET || err == EPIPE)
+		conn_close(c,
+		    c->c_paused || (c->c_upstream && !c->c_connected) ?
+			CLOSE_BACKPRESSURE :
+			CLOSE_IDLE);
+	else if (c->c_tls ||
+	    (c->c_ssl && bufferevent_get_openssl_error(bev) != 0))
+		conn_close(c, CLOSE_TLS); /* handshake, or TLS itself */
+	else if ((what & BEV_EVENT_EOF) ||
+	    (!c->c_ssl && (err == ECONNRESET || err == EPIPE)))
 		conn_close(c, CLOSE_EOF); /* the peer went away */
 	else
 		conn_close(c, CLOSE_ERROR);
-	(void)w;
 }
 
 /*
@@ -413,11 +458,12 @@ conn_new(struct worker *w, int fd, const struct flow *f, SSL_CTX *ctx)
 			goto bad;
 		c->c_bev = bufferevent_openssl_socket_new(w->w_base, fd, ssl,
 		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		/* Owned by the bufferevent, or freed by its failure path. */
+		ssl = NULL;
 		if (c->c_bev == NULL)
 			goto bad;
-		ssl = NULL; /* the bufferevent owns it */
 		bufferevent_openssl_set_allow_dirty_shutdown(c->c_bev, 1);
-		c->c_tls = true;
+		c->c_ssl = c->c_tls = true;
 	} else {
 		c->c_bev = bufferevent_socket_new(w->w_base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
@@ -480,6 +526,7 @@ stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct wconn *c;
 	struct flow f;
 	uint64_t now = worker_now_ms();
+	bool pbx;
 	int err;
 
 	worker_refresh(w);
@@ -494,10 +541,15 @@ stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		(void)close(fd);
 		return;
 	}
-	/* The PBX may open as many as it likes. */
+	/*
+	 * The PBX (TCP from its address) may open as many as it likes, even
+	 * when others filled tcp_max_connections: its requests to the
+	 * phones must get through.
+	 */
+	pbx = f.f_tp == TP_TCP && stream_upstream_addr(cfg, &f.f_addr);
 	err = connlim_take(w->w_srv->sv_connlim, &f.f_addr,
-	    cfg->c_tcp_max_conns,
-	    stream_upstream_addr(cfg, &f.f_addr) ? 0 : cfg->c_tcp_max_per_ip);
+	    pbx ? UINT_MAX : cfg->c_tcp_max_conns,
+	    pbx ? 0 : cfg->c_tcp_max_per_ip);
 	if (err != 0) {
 		stream_refuse(w, &f.f_addr,
 		    err == EUSERS ? REFUSE_MAX_PER_IP : REFUSE_MAX_CONNECTIONS,
@@ -517,6 +569,38 @@ stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	    addr_tp_name(f.f_tp));
 }
 
+static void
+stream_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wsock *ws = arg;
+
+	(void)evconnlistener_enable(ws->ws_lev);
+}
+
+/*
+ * accept() failed.  Out of descriptors (or memory), the listening socket
+ * stays readable: stop accepting for a second rather than spin; anything
+ * else (a connection reset before it was accepted) passes.
+ */
+static void
+stream_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct wsock *ws = arg;
+	struct worker *w = ws->ws_w;
+	struct timeval tv = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	(void)evconnlistener_disable(lev);
+	(void)evtimer_add(ws->ws_retry, &tv);
+	if (stream_log_ok(w, worker_now_ms()))
+		log_event(LOGL_WARN, "accept_error",
+		    &w->w_snap->sn_l[ws->ws_idx].sl_addr,
+		    "error=%s paused_ms=1000 suppressed=%llu", strerror(err),
+		    stream_log_taken(w));
+}
+
 int
 stream_listen(struct worker *w, unsigned idx, int fd)
 {
@@ -525,7 +609,11 @@ stream_listen(struct worker *w, unsigned idx, int fd)
 	/* The server made fd listen; a backlog of 0 tells libevent so. */
 	ws->ws_lev =
 	    evconnlistener_new(w->w_base, stream_accept_cb, ws, 0, 0, fd);
-	return (ws->ws_lev == NULL ? ENOMEM : 0);
+	ws->ws_retry = evtimer_new(w->w_base, stream_resume_cb, ws);
+	if (ws->ws_lev == NULL || ws->ws_retry == NULL)
+		return (ENOMEM);
+	evconnlistener_set_error_cb(ws->ws_lev, stream_accept_error_cb);
+	return (0);
 }
 
 /* Our connection to the upstream, opened now if there is none. */
@@ -534,6 +622,8 @@ stream_upstream(struct worker *w, uint64_t now)
 {
 	const struct snapshot *sn = w->w_snap;
 	const struct sa *up = &sn->sn_cfg->c_upstream.cs_addr;
+	struct timeval idle = { sn->sn_cfg->c_tcp_idle_timeout, 0 };
+	struct timeval conn = { sn->sn_cfg->c_tcp_msg_timeout, 0 };
 	struct wconn *c;
 	struct flow f;
 	int fd;
@@ -552,6 +642,8 @@ stream_upstream(struct worker *w, uint64_t now)
 	if ((c = conn_new(w, fd, &f, NULL)) == NULL)
 		return (NULL);
 	c->c_upstream = true;
+	/* Connected within tcp_message_timeout, or given up. */
+	(void)bufferevent_set_timeouts(c->c_bev, &idle, &conn);
 	stream_count(&w->w_sst.ss_upstream_connects);
 	if (bufferevent_socket_connect(c->c_bev, &up->u.sa, (int)up->len) !=
 	    0) {
@@ -713,6 +805,9 @@ stream_fini(struct worker *w)
 	for (i = 0; i < w->w_nsocks; i++)
 		if (w->w_socks[i].ws_lev != NULL)
 			evconnlistener_free(w->w_socks[i].ws_lev);
+	for (i = 0; i < w->w_nsocks; i++)
+		if (w->w_socks[i].ws_retry != NULL)
+			event_free(w->w_socks[i].ws_retry);
 	for (i = 0; w->w_conns != NULL && i < w->w_ccap; i++)
 		if (w->w_conns[i] != NULL)
 			conn_close(w->w_conns[i], CLOSE_SHUTDOWN);

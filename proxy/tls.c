@@ -25,6 +25,16 @@ tls_err(void (*errh)(const char *, void *), void *arg, const char *file,
 	errh(msg, arg);
 }
 
+static int
+tls_no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return (-1);
+}
+
 int
 tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
     void (*errh)(const char *msg, void *arg), void *arg)
@@ -54,16 +64,19 @@ tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
 		SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
 		SSL_OP_IGNORE_UNEXPECTED_EOF);
 	(void)SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* Resumption for phones that reconnect, in bounded memory. */
+	(void)SSL_CTX_sess_set_cache_size(ctx, 4096);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		tls_err(errh, arg, cert, "cannot load the certificate");
 		goto bad;
 	}
 	/* Read, then compare, then install: each failure says which. */
-	if ((f = fopen(key, "r")) == NULL) {
+	if ((f = fopen(key, "re")) == NULL) {
 		tls_err(errh, arg, key, "cannot open the private key");
 		goto bad;
 	}
-	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	/* An encrypted key is refused, never a passphrase prompt. */
+	pkey = PEM_read_PrivateKey(f, NULL, tls_no_passphrase, NULL);
 	(void)fclose(f);
 	if (pkey == NULL) {
 		tls_err(errh, arg, key, "cannot load the private key");

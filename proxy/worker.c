@@ -57,14 +57,14 @@ worker_act(struct worker *w, const struct action *act)
 		stream_send(w, &act->a_dst, act->a_out, act->a_outlen);
 		return;
 	}
-	if (w->w_socks[act->a_dst.f_lsock].ws_ev == NULL) {
-		log_event(LOGL_WARN, "send_error", dst, "error=%s",
-		    "listener is not udp");
-		return;
-	}
 	if (act->a_dst.f_lsock >= w->w_nsocks) {
 		log_event(LOGL_WARN, "send_error", dst, "error=%s",
 		    "no such listener");
+		return;
+	}
+	if (w->w_socks[act->a_dst.f_lsock].ws_ev == NULL) {
+		log_event(LOGL_WARN, "send_error", dst, "error=%s",
+		    "listener is not udp");
 		return;
 	}
 	n = sendto(w->w_socks[act->a_dst.f_lsock].ws_fd, act->a_out,

@@ -26,6 +26,7 @@ struct wsock {
 	struct worker *ws_w;
 	struct event *ws_ev;           /* UDP: readable */
 	struct evconnlistener *ws_lev; /* TCP, TLS: accepting */
+	struct event *ws_retry;        /* accepting again after EMFILE */
 	int ws_fd;
 	unsigned ws_idx;
 };

@@ -27,8 +27,9 @@
 #   - the PBX is exempt from tcp_max_per_ip (upstream tcp:127.0.0.4:PORT,
 #     tcp_max_per_ip 2, tcp_max_connections 9): seven connections from .4
 #     are accepted while a third from .2 is refused (max_per_ip); the
-#     total still holds for the PBX (a tenth connection is refused,
-#     max_connections).
+#     total does not hold for the PBX either (others filling it must not
+#     cut the PBX off from the phones): a tenth from .4 is accepted while
+#     one more from .3 is refused (max_connections).
 set -eu
 . "$SRCDIR/lib.sh"
 need python3 ss
@@ -345,17 +346,20 @@ check(ok, "a seventh connection from the PBX's address refused")
 pbx.append(st)
 check(gauge() == 9, "sipwarden_connections %d, want 9" % gauge())
 st, ok = connect("127.0.0.4")
-check(not ok and st.wait_closed(3), "a tenth connection (the PBX's) accepted")
-log_has(r"WARN event=conn_refused src=127\.0\.0\.4:%d reason=max_connections "
-        % st.local_port(), "a tenth from the PBX")
+check(ok, "a tenth connection (the PBX's) refused at the total")
+pbx.append(st)
+st, ok = connect("127.0.0.3")
+check(not ok and st.wait_closed(3), "an eleventh connection (.3) accepted")
+log_has(r"WARN event=conn_refused src=127\.0\.0\.3:%d reason=max_connections "
+        % st.local_port(), "beyond the total, not from the PBX")
 for st in pbx + ph:
     st.close()
 end = time.monotonic() + 5
 while gauge() != 0 and time.monotonic() < end:
     time.sleep(0.05)
 check(gauge() == 0, "connections left open: %d" % gauge())
-note("the PBX's address: seven connections with tcp_max_per_ip 2; the total "
-     "still holds")
+note("the PBX's address: ten connections with tcp_max_per_ip 2 and "
+     "tcp_max_connections 9; others still refused")
 PY
 	sw_stop
 }

@@ -549,7 +549,7 @@ START_TEST(test_cfg_load_defaults)
 	ck_assert_uint_eq(cfg->c_tcp_idle_timeout, 600);
 	ck_assert_uint_eq(cfg->c_tcp_msg_timeout, 10);
 	ck_assert_uint_eq(cfg->c_tcp_max_header, 16384);
-	ck_assert_uint_eq(cfg->c_tcp_max_queued, 1048576);
+	ck_assert_uint_eq(cfg->c_tcp_max_queued, 262144);
 	ck_assert_str_eq(cfg->c_log, "stderr");
 	ck_assert_int_eq(cfg->c_log_level, LOGL_INFO);
 	ck_assert_int_eq(cfg->c_log_format, LOGF_TEXT);

@@ -27,6 +27,7 @@
 #include "auth/connlim.h"
 #include "core/log.h"
 #include "proxy/frame.h"
+#include "proxy/inbox.h"
 #include "proxy/server.h"
 #include "proxy/snapshot.h"
 #include "proxy/stream.h"
@@ -34,7 +35,6 @@
 
 #define CONN_MAXSLOTS  0xffffffu /* 24 bits */
 #define CONN_FIRSTCAP  64
-#define HAND_MAX       4096 /* messages waiting in one inbox */
 #define UP_RETRY_MS    1000 /* a failed upstream is not retried sooner */
 #define CONNLOG_PERSEC 5
 
@@ -52,14 +52,6 @@ struct wconn {
 	bool c_paused;    /* not reading: the peer does not read */
 	bool c_busy;      /* in its read callback: freed on the way out */
 	bool c_dead;      /* closed; freed when no longer busy */
-};
-
-/* A message from another worker for one of our connections. */
-struct whand {
-	struct whand *h_next;
-	struct flow h_dst;
-	size_t h_len;
-	char h_buf[];
 };
 
 static const char *const close_names[] = {
@@ -668,40 +660,6 @@ stream_lookup(struct worker *w, uint64_t id)
 	return (c);
 }
 
-/* Pass a message to worker owner's inbox. */
-static int
-stream_handoff(struct worker *w, unsigned owner, const struct flow *dst,
-    const char *buf, size_t len)
-{
-	struct server *srv = w->w_srv;
-	struct worker *o;
-	struct whand *h;
-	bool wake;
-
-	if (owner >= srv->sv_nworkers || (o = srv->sv_workers[owner]) == NULL)
-		return (ENOENT);
-	if ((h = malloc(sizeof(*h) + len)) == NULL)
-		return (ENOMEM);
-	h->h_next = NULL;
-	h->h_dst = *dst;
-	h->h_len = len;
-	memcpy(h->h_buf, buf, len);
-	(void)pthread_mutex_lock(&o->w_inlock);
-	if (o->w_inlen >= HAND_MAX) {
-		(void)pthread_mutex_unlock(&o->w_inlock);
-		free(h);
-		return (ENOBUFS);
-	}
-	*o->w_intail = h;
-	o->w_intail = &h->h_next;
-	wake = o->w_inlen++ == 0;
-	(void)pthread_mutex_unlock(&o->w_inlock);
-	if (wake)
-		(void)!write(o->w_infd[1], "x", 1);
-	stream_count(&w->w_sst.ss_handoffs);
-	return (0);
-}
-
 /*
  * buf could not go to dst: a request is answered, 503 when the upstream
  * cannot be reached, else 430 Flow Failed (RFC 5626 5.3).
@@ -729,7 +687,7 @@ stream_send(struct worker *w, const struct flow *dst, const char *buf,
 	if (dst->f_conn != 0) {
 		owner = CONN_WORKER(dst->f_conn);
 		if (owner != w->w_id) {
-			if (stream_handoff(w, owner, dst, buf, len) != 0)
+			if (inbox_push(w, owner, dst, buf, len) != 0)
 				stream_failed(w, dst, buf, len);
 			return;
 		}
@@ -749,34 +707,9 @@ stream_send(struct worker *w, const struct flow *dst, const char *buf,
 	stream_failed(w, dst, buf, len);
 }
 
-static void
-stream_inbox_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker *w = arg;
-	struct whand *h, *next;
-	char drain[64];
-
-	while (read(fd, drain, sizeof(drain)) > 0)
-		;
-	(void)pthread_mutex_lock(&w->w_inlock);
-	h = w->w_inhead;
-	w->w_inhead = NULL;
-	w->w_intail = &w->w_inhead;
-	w->w_inlen = 0;
-	(void)pthread_mutex_unlock(&w->w_inlock);
-	worker_refresh(w);
-	for (; h != NULL; h = next) {
-		next = h->h_next;
-		stream_send(w, &h->h_dst, h->h_buf, h->h_len);
-		free(h);
-	}
-}
-
 int
 stream_init(struct worker *w)
 {
-	(void)pthread_mutex_init(&w->w_inlock, NULL);
-	w->w_intail = &w->w_inhead;
 	w->w_ccap = CONN_FIRSTCAP / 2;
 	w->w_conns = calloc(w->w_ccap, sizeof(*w->w_conns));
 	w->w_cgen = calloc(w->w_ccap, sizeof(*w->w_cgen));
@@ -787,19 +720,12 @@ stream_init(struct worker *w)
 	for (w->w_ncfree = 0; w->w_ncfree < w->w_ccap; w->w_ncfree++)
 		w->w_cfree[w->w_ncfree] =
 		    (uint32_t)(w->w_ccap - 1 - w->w_ncfree);
-	if (pipe2(w->w_infd, O_CLOEXEC | O_NONBLOCK) != 0)
-		return (errno);
-	w->w_inev = event_new(w->w_base, w->w_infd[0], EV_READ | EV_PERSIST,
-	    stream_inbox_cb, w);
-	if (w->w_inev == NULL || event_add(w->w_inev, NULL) != 0)
-		return (ENOMEM);
-	return (0);
+	return (inbox_init(w));
 }
 
 void
 stream_fini(struct worker *w)
 {
-	struct whand *h, *next;
 	size_t i;
 
 	for (i = 0; i < w->w_nsocks; i++)
@@ -811,18 +737,7 @@ stream_fini(struct worker *w)
 	for (i = 0; w->w_conns != NULL && i < w->w_ccap; i++)
 		if (w->w_conns[i] != NULL)
 			conn_close(w->w_conns[i], CLOSE_SHUTDOWN);
-	for (h = w->w_inhead; h != NULL; h = next) {
-		next = h->h_next;
-		free(h);
-	}
-	w->w_inhead = NULL;
-	if (w->w_inev != NULL)
-		event_free(w->w_inev);
-	for (i = 0; i < 2; i++)
-		if (w->w_infd[i] >= 0)
-			(void)close(w->w_infd[i]);
-	if (w->w_intail != NULL)
-		(void)pthread_mutex_destroy(&w->w_inlock);
+	inbox_fini(w);
 	free(w->w_conns);
 	free(w->w_cgen);
 	free(w->w_cfree);

@@ -41,6 +41,7 @@ pids="$pids $swpid"
 python3 - <<'PY' &
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
 s.bind(("127.0.0.1", 5272))
 s.settimeout(120)
 try:
@@ -88,10 +89,13 @@ for name, port, tls in (("tcp", 5270, False), ("tls", 5271, True)):
             s = ctx.wrap_socket(s)
         s.sendall(options(i, s.getsockname()[1]))
         conns.append(s)
-    for s in conns:
-        s.settimeout(10)
-        got = s.recv(4096)
-        assert got.startswith(b"SIP/2.0 200"), got[:40]
+        # Read the answers a hundred at a time: the UDP "PBX" must not
+        # lose a burst of thousands.
+        if len(conns) % 100 == 0 or i == n - 1:
+            for c in conns[-(len(conns) % 100 or 100):]:
+                c.settimeout(10)
+                got = c.recv(4096)
+                assert got.startswith(b"SIP/2.0 200"), got[:40]
     time.sleep(1)
     after = rss()
     print("%s: %d idle connections: RSS %d KiB -> %d KiB: %.1f KiB per "

@@ -442,9 +442,17 @@ pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name, struct pl *val)
 				return (EBADMSG);
 			j++;
 		} else {
+			/*
+			 * token / host: a quote or backslash cannot be in
+			 * it (a reader that takes it for the start of a
+			 * quoted string would see other parameters).
+			 */
 			while (j < pl->l && pl->p[j] != ';' &&
-			    !pkt_islws(pl->p[j]))
+			    !pkt_islws(pl->p[j])) {
+				if (pl->p[j] == '"' || pl->p[j] == '\\')
+					return (EBADMSG);
 				j++;
+			}
 		}
 		val->l = (size_t)(pl->p + j - val->p);
 		if (val->l == 0)

@@ -183,6 +183,16 @@ static const struct {
 	    PKT_GARBAGE, "bad Via" },
 	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP [::1\r\n\r\n",
 	    PKT_GARBAGE, "bad Via" },
+	/*
+	 * A quote or backslash inside an unquoted parameter value: libre
+	 * reads a quoted string from there (and another branch); refused.
+	 */
+	{ "INVITE sip:b@x SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4\"K;x=\"q;rp\"\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK3\\ "
+	  ";rport\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
 };
 
 START_TEST(test_pkt_scan_bad)

@@ -581,6 +581,29 @@ pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
 	return (0);
 }
 
+/*
+ * The branch: once at most, and a token (RFC 3261 20.42 via-branch).
+ * Anything else is a Via other parsers read otherwise (libre takes the
+ * second of two, or a value with '=' in it), so it is refused.
+ */
+static int
+pkt_via_branch(const struct pl *params, struct pl *branch)
+{
+	struct pl n, v;
+	size_t i = 0, seen = 0;
+
+	while (i < params->l) {
+		if (pkt_param_scan(params, &i, &n, &v) != 0)
+			return (EBADMSG);
+		if (pl_strcasecmp(&n, "branch") != 0)
+			continue;
+		if (seen++ > 0 || !pkt_alltoken(&v))
+			return (EBADMSG);
+		*branch = v;
+	}
+	return (0);
+}
+
 int
 pkt_via_parse(struct pkt_via *v, const struct pl *elem)
 {
@@ -601,9 +624,9 @@ pkt_via_parse(struct pkt_via *v, const struct pl *elem)
 	pkt_skip_lws(elem, &j);
 	v->v_params.p = elem->p + j;
 	v->v_params.l = elem->l - j;
-	if (pkt_params_check(&v->v_params) != 0)
+	if (pkt_params_check(&v->v_params) != 0 ||
+	    pkt_via_branch(&v->v_params, &v->v_branch) != 0)
 		return (EBADMSG);
-	(void)pkt_param(&v->v_params, "branch", &v->v_branch);
 	(void)pkt_param(&v->v_params, "received", &v->v_received);
 	v->v_rport = pkt_param(&v->v_params, "rport", &v->v_rportval);
 	v->v_set = true;

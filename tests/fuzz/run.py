@@ -13,9 +13,17 @@ for the SIP targets), so the tree is never modified.  One line per target:
     fuzz NAME: FAILED (why)
 
 (counted by tests/count.py).  Full logs go to BUILDDIR/fuzz-logs/NAME.log,
-crashing inputs to BUILDDIR/fuzz-artifacts/NAME/.  Exit status 1 when any
-target failed.
+crashing inputs to BUILDDIR/fuzz-artifacts/NAME/, and a failing input of
+at most 4 KiB is also printed (base64) after the FAILED line, so that a
+failure on a machine that is gone afterwards (CI) can be replayed:
+`base64 -d > in && build-fuzz/.../fuzz_NAME in`.
+
+FUZZ_SEED sets libFuzzer's -seed.  With CI set in the environment it
+defaults to 1, so that CI's fuzzing is the same run every time (a gate
+must be repeatable); otherwise each run explores afresh.  Exit status 1
+when any target failed.
 """
+import base64
 import glob
 import os
 import re
@@ -98,6 +106,10 @@ def run_fuzz(exe, name, fuzzdir, builddir, seconds, logf):
         cmd = [exe, f"-max_total_time={seconds}", f"-timeout={TIMEOUT}",
                f"-rss_limit_mb={RSS_MB}", "-print_final_stats=1",
                f"-artifact_prefix={artifacts}/"]
+        seed = os.environ.get("FUZZ_SEED",
+                              "1" if os.environ.get("CI") else "")
+        if seed:
+            cmd.append(f"-seed={seed}")
         if name in SIP_TARGETS:
             cmd.append("-dict=" + os.path.join(fuzzdir, "sip.dict"))
         cmd.append(corpus)
@@ -115,6 +127,11 @@ def run_fuzz(exe, name, fuzzdir, builddir, seconds, logf):
     if p.returncode != 0:
         art = re.search(r"Test unit written to (\S+)", out)
         where = f"; input {art.group(1)}" if art else ""
+        if art and os.path.isfile(art.group(1)) and \
+                os.path.getsize(art.group(1)) <= 4096:
+            with open(art.group(1), "rb") as f:
+                where += "\n  input (base64): " + \
+                    base64.b64encode(f.read()).decode()
         return runs, why(out) + where
     return runs, None
 

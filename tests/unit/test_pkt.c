@@ -193,6 +193,17 @@ static const struct {
 	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK3\\ "
 	  ";rport\r\n\r\n",
 	    PKT_GARBAGE, "bad Via" },
+	/* A branch twice, without a value, or not a token. */
+	{ "INVITE sip:b@x SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP h;branch;branch==z9KswA\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1;BRANCH=z9hG4bK2\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
+	{ "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=a=b\r\n\r\n",
+	    PKT_GARBAGE, "bad Via" },
 };
 
 START_TEST(test_pkt_scan_bad)

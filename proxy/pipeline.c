@@ -404,6 +404,27 @@ pipe_supports_path(const struct pkt *p)
 	return (false);
 }
 
+/*
+ * Are the start line and headers CRLF throughout?  pkt.c takes a bare LF
+ * for a line end (RFC 3261 7.5, for datagrams); copied onto a stream, such
+ * a line would make a receiver that ends lines at CRLF only join our
+ * Content-Length to another header and read the body as a message.
+ */
+static bool
+pipe_crlf_only(const struct pkt *p)
+{
+	const char *b = p->p_buf;
+	size_t i;
+
+	for (i = 0; i < p->p_body; i++) {
+		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
+			return (false);
+		if (b[i] == '\r' && (i + 1 >= p->p_body || b[i + 1] != '\n'))
+			return (false);
+	}
+	return (true);
+}
+
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */
 static void
 pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
@@ -417,6 +438,11 @@ pipe_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	struct fwd_req fr;
 	struct obuf ob;
 
+	if (dst->f_tp != TP_UDP && !pipe_crlf_only(p)) {
+		pipe_reply(pr, 400, "Bad Request",
+		    "bare CR or LF in headers for a stream");
+		return;
+	}
 	memset(&fr, 0, sizeof(fr));
 	fr.fr_pkt = p;
 	fr.fr_src = &pr->pr_in->pi_src.f_addr;
@@ -748,6 +774,11 @@ pipe_response(struct pipe_req *pr, enum pkt_verdict v)
 	    relay.f_lsock >= pr->pr_sn->sn_nl) {
 		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_NOT_OURS,
 		    "top Via is not ours");
+		return;
+	}
+	if (relay.f_tp != TP_UDP && !pipe_crlf_only(p)) {
+		pipe_drop(pr->pr_pc, pr->pr_in, pr->pr_act, DROP_MALFORMED,
+		    "bare CR or LF in headers for a stream");
 		return;
 	}
 	atomic_fetch_add_explicit(&pr->pr_pc->pc_stats

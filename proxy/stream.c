@@ -190,18 +190,24 @@ static void
 conn_unsent(struct wconn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->c_bev);
-	size_t len = evbuffer_get_length(out), off = 0;
 	const char *buf;
 	struct frame fr;
+	size_t len, win;
 
-	if (len == 0 || (buf = (const char *)evbuffer_pullup(out, -1)) == NULL)
-		return;
-	while (off < len) {
-		frame_next(buf + off, len - off, PKT_MAXLEN, PKT_MAXLEN, &fr);
-		if (fr.fr_kind != FRAME_MSG)
+	while ((len = evbuffer_get_length(out)) > 0) {
+		win = len < PKT_MAXLEN ? len : PKT_MAXLEN;
+		if ((buf = (const char *)evbuffer_pullup(out,
+			 (ev_ssize_t)win)) == NULL)
 			break;
-		stream_failed(c->c_w, &c->c_flow, buf + off, fr.fr_len);
-		off += fr.fr_len;
+		frame_next(buf, win, PKT_MAXLEN, PKT_MAXLEN, &fr);
+		if (fr.fr_kind != FRAME_MSG) {
+			log_event(LOGL_WARN, "unsent", &c->c_flow.f_addr,
+			    "bytes=%zu why=%s", len,
+			    fr.fr_why != NULL ? fr.fr_why : "not a message");
+			break;
+		}
+		stream_failed(c->c_w, &c->c_flow, buf, fr.fr_len);
+		(void)evbuffer_drain(out, fr.fr_len);
 	}
 }
 
@@ -323,7 +329,12 @@ conn_write(struct wconn *c, const char *buf, size_t len)
 		return (ENOTCONN);
 	if (evbuffer_get_length(out) + len >
 	    stream_cfg(c->c_w)->c_tcp_max_queued) {
-		conn_close(c, CLOSE_BACKPRESSURE);
+		/*
+		 * An upstream still connecting is not a peer that stopped
+		 * reading: this request is refused (503), the queue kept.
+		 */
+		if (!(c->c_upstream && !c->c_connected))
+			conn_close(c, CLOSE_BACKPRESSURE);
 		return (ENOBUFS);
 	}
 	if (bufferevent_write(c->c_bev, buf, len) != 0)

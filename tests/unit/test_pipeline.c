@@ -1061,6 +1061,41 @@ START_TEST(test_tcp_upstream_any_port_is_the_pbx)
 END_TEST
 
 /*
+ * A bare LF ends a line in a datagram (RFC 3261 7.5), not on a stream: a
+ * request with one is refused (400) when it would go onto a TCP
+ * upstream, and forwarded as ever to a UDP one.
+ */
+START_TEST(test_bare_lf_not_onto_a_stream)
+{
+	static const char lf[] = "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n"
+				 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlf1\n"
+				 "Max-Forwards: 70\n"
+				 "From: <sip:a@sipwarden.test>;tag=1\n"
+				 "To: <sip:pbx@sipwarden.test>\n"
+				 "Call-ID: lf-1\nCSeq: 1 OPTIONS\n"
+				 "Content-Length: 0\n\n";
+
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot_cfg(TCPUP_CFG "trust 192.0.2.0/24\n");
+	handle_on(lf, TP_UDP, L_UDP, 0, "192.0.2.10:5060");
+	ck_assert_int_eq(act.a_kind, ACT_SEND);
+	assert_flow(TP_UDP, L_UDP, 0);
+	ck_assert(strncmp(out, "SIP/2.0 400 Bad Request\r\n", 25) == 0);
+	snapshot_unref(sn);
+	fixture_cleanup();
+	sn = fixture_snapshot_cfg("listen udp:127.0.0.1:5060\n"
+				  "upstream udp:127.0.0.1:5080\n"
+				  "realm sipwarden.test\nusers users\n"
+				  "trust 192.0.2.0/24\n");
+	handle_on(lf, TP_UDP, 0, 0, "192.0.2.10:5060");
+	ck_assert_int_eq(act.a_kind, ACT_SEND);
+	ck_assert(strncmp(out, "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n", 39) ==
+	    0);
+}
+END_TEST
+
+/*
  * alice registered over TCP; the PBX's request (method, To tag totag or
  * none) through her Path, as forwarded to her, is copied to fwd.
  */
@@ -1316,6 +1351,7 @@ test_suite(void)
 	tcase_add_test(tc, test_pbx_invite_to_tls_client_double_record_route);
 	tcase_add_test(tc, test_tls_client_response_to_pbx_request);
 	tcase_add_test(tc, test_tcp_upstream_any_port_is_the_pbx);
+	tcase_add_test(tc, test_bare_lf_not_onto_a_stream);
 	tcase_add_loop_test(tc, test_flow_failed_reply_to_pbx, 0,
 	    sizeof(flow_failed_cases) / sizeof(flow_failed_cases[0]));
 	tcase_add_test(tc, test_flow_failed_upstream_gone_503_to_tls_client);

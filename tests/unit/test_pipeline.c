@@ -1067,13 +1067,14 @@ END_TEST
  */
 START_TEST(test_bare_lf_not_onto_a_stream)
 {
-	static const char lf[] = "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n"
-				 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlf1\n"
-				 "Max-Forwards: 70\n"
-				 "From: <sip:a@sipwarden.test>;tag=1\n"
-				 "To: <sip:pbx@sipwarden.test>\n"
-				 "Call-ID: lf-1\nCSeq: 1 OPTIONS\n"
-				 "Content-Length: 0\n\n";
+	static const char lf[] =
+	    "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n"
+	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlf1\n"
+	    "Max-Forwards: 70\n"
+	    "From: <sip:a@sipwarden.test>;tag=1\n"
+	    "To: <sip:pbx@sipwarden.test>\n"
+	    "Call-ID: lf-1\nCSeq: 1 OPTIONS\n"
+	    "Content-Length: 0\n\n";
 
 	snapshot_unref(sn);
 	fixture_cleanup();
@@ -1090,8 +1091,8 @@ START_TEST(test_bare_lf_not_onto_a_stream)
 				  "trust 192.0.2.0/24\n");
 	handle_on(lf, TP_UDP, 0, 0, "192.0.2.10:5060");
 	ck_assert_int_eq(act.a_kind, ACT_SEND);
-	ck_assert(strncmp(out, "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n", 39) ==
-	    0);
+	ck_assert(
+	    strncmp(out, "OPTIONS sip:pbx@sipwarden.test SIP/2.0\n", 39) == 0);
 }
 END_TEST
 

@@ -220,6 +220,30 @@ log_enabled(enum log_level lvl)
 	    atomic_load_explicit(&log_cur_level, memory_order_relaxed));
 }
 
+bool
+log_rate_ok(struct log_rate *lr, uint64_t now_ms, unsigned per_sec)
+{
+	if (lr->lr_sec != now_ms / 1000) {
+		lr->lr_sec = now_ms / 1000;
+		lr->lr_lines = 0;
+	}
+	if (lr->lr_lines >= per_sec) {
+		lr->lr_suppressed++;
+		return (false);
+	}
+	lr->lr_lines++;
+	return (true);
+}
+
+unsigned long long
+log_rate_taken(struct log_rate *lr)
+{
+	unsigned long long n = lr->lr_suppressed;
+
+	lr->lr_suppressed = 0;
+	return (n);
+}
+
 /* Write s[0..n) if it and extra more bytes fit; else end the line. */
 static bool
 log_put(struct log_buf *lb, const char *s, size_t n, size_t extra)

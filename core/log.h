@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sa;
 
@@ -66,6 +67,22 @@ enum log_level log_get_level(void);
 
 /* Is a line at lvl written?  One load, no formatting. */
 bool log_enabled(enum log_level lvl);
+
+/*
+ * Rate limit for a kind of line a flood can cause: at most per_sec lines
+ * a second, and the lines left out counted, for the next line written
+ * to say (log_rate_taken()).  Zeroed memory is a fresh limit.  Not
+ * shared between threads.
+ */
+struct log_rate {
+	uint64_t lr_sec;
+	unsigned lr_lines;
+	unsigned long long lr_suppressed;
+};
+
+bool log_rate_ok(struct log_rate *lr, uint64_t now_ms, unsigned per_sec);
+/* The lines left out since the last one written; resets the count. */
+unsigned long long log_rate_taken(struct log_rate *lr);
 
 void log_emit(enum log_level lvl, const char *event, const struct sa *src,
     const char *fields, ...);

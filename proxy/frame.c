@@ -252,7 +252,7 @@ frame_find_cl(const char *buf, size_t hlen, size_t maxmsg, struct frame_cl *cl)
  * RFC 3261 7.5 allows on UDP) would see the headers end elsewhere, and
  * take some of what we count as headers for body, or the reverse.
  */
-static bool
+bool
 frame_crlf_only(const char *buf, size_t hlen)
 {
 	size_t i;

@@ -52,4 +52,7 @@ struct frame {
 void frame_next(const char *buf, size_t len, size_t maxhdr, size_t maxmsg,
     struct frame *fr);
 
+/* Is every CR of buf[0..len) followed by LF, and every LF preceded by CR? */
+bool frame_crlf_only(const char *buf, size_t len);
+
 #endif

@@ -19,6 +19,7 @@
 #include "core/obuf.h"
 #include "proxy/authn.h"
 #include "proxy/forward.h"
+#include "proxy/frame.h"
 #include "proxy/pipeline.h"
 #include "proxy/snapshot.h"
 
@@ -98,30 +99,13 @@ pipe_method(const struct pl *m)
  * second per kind and worker; what is left out is counted.
  */
 static bool
-pipe_log_ok(struct pipe_droplog *dl, uint64_t now_ms)
+pipe_log_ok(struct log_rate *lr, uint64_t now_ms)
 {
-	uint64_t sec = now_ms / 1000;
-
-	if (dl->dl_sec != sec) {
-		dl->dl_sec = sec;
-		dl->dl_lines = 0;
-	}
-	if (dl->dl_lines >= DROP_LOG_PER_SEC || !log_enabled(LOGL_INFO)) {
-		dl->dl_suppressed++;
+	if (!log_enabled(LOGL_INFO)) {
+		lr->lr_suppressed++;
 		return (false);
 	}
-	dl->dl_lines++;
-	return (true);
-}
-
-/* The count of lines left out since the last one written; resets it. */
-static unsigned long long
-pipe_log_taken(struct pipe_droplog *dl)
-{
-	unsigned long long n = dl->dl_suppressed;
-
-	dl->dl_suppressed = 0;
-	return (n);
+	return (log_rate_ok(lr, now_ms, DROP_LOG_PER_SEC));
 }
 
 /*
@@ -141,7 +125,7 @@ pipe_drop(struct pctx *pc, const struct pipe_in *in, struct action *act,
 	if (pipe_log_ok(&pc->pc_droplog[r], in->pi_now_ms))
 		log_event(LOGL_INFO, "drop", &in->pi_src.f_addr,
 		    "reason=%s why=%s suppressed=%llu", drop_names[r], why,
-		    pipe_log_taken(&pc->pc_droplog[r]));
+		    log_rate_taken(&pc->pc_droplog[r]));
 }
 
 static void
@@ -183,7 +167,7 @@ pipe_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
 	else if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_in->pi_now_ms))
 		log_event(LOGL_INFO, "reply", &pr->pr_in->pi_src.f_addr,
 		    "code=%u method=%r why=%s suppressed=%llu", (unsigned)code,
-		    &p->p_method, why, pipe_log_taken(&pr->pr_pc->pc_replylog));
+		    &p->p_method, why, log_rate_taken(&pr->pr_pc->pc_replylog));
 	pipe_send(pr->pr_pc, pr->pr_act, &ob, &dst);
 }
 
@@ -413,16 +397,7 @@ pipe_supports_path(const struct pkt *p)
 static bool
 pipe_crlf_only(const struct pkt *p)
 {
-	const char *b = p->p_buf;
-	size_t i;
-
-	for (i = 0; i < p->p_body; i++) {
-		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
-			return (false);
-		if (b[i] == '\r' && (i + 1 >= p->p_body || b[i + 1] != '\n'))
-			return (false);
-	}
-	return (true);
+	return (frame_crlf_only(p->p_buf, p->p_body));
 }
 
 /* Rewrite and send a request to dst, from listener dst->f_lsock. */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log.h"
 #include "proxy/authn.h"
 #include "proxy/branch.h"
 #include "proxy/pkt.h"
@@ -70,21 +71,14 @@ struct pipe_stats {
 	atomic_ulong ps_dropped[DROP_NREASONS];
 };
 
-/* Drop log rate limiting, per reason. */
-struct pipe_droplog {
-	uint64_t dl_sec;
-	unsigned dl_lines;
-	unsigned long long dl_suppressed;
-};
-
 /* One worker's pipeline scratch; belongs to one thread. */
 struct pctx {
 	struct mac *pc_mac;
 	struct limits *pc_limits; /* shared per-source table, or NULL */
 	struct authn pc_authn;
 	struct pipe_stats pc_stats;
-	struct pipe_droplog pc_droplog[DROP_NREASONS];
-	struct pipe_droplog pc_replylog; /* 400, 482, 483, 502 replies */
+	struct log_rate pc_droplog[DROP_NREASONS]; /* per reason */
+	struct log_rate pc_replylog; /* 400, 482, 483, 502 replies */
 	char pc_out[PKT_MAXLEN + 4096];
 	char pc_syn[PKT_MAXLEN + 4096]; /* a reply made for a lost flow */
 	struct pkt pc_pkt;

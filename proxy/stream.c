@@ -88,33 +88,6 @@ stream_cfg(const struct worker *w)
 	return (w->w_snap->sn_cfg);
 }
 
-/* At most a few connection lines a second; says how many were left out. */
-static bool
-stream_log_ok(struct worker *w, uint64_t now_ms)
-{
-	struct wlog *l = &w->w_connlog;
-
-	if (now_ms / 1000 != l->wl_sec) {
-		l->wl_sec = now_ms / 1000;
-		l->wl_lines = 0;
-	}
-	if (l->wl_lines >= CONNLOG_PERSEC) {
-		l->wl_suppressed++;
-		return (false);
-	}
-	l->wl_lines++;
-	return (true);
-}
-
-static unsigned long long
-stream_log_taken(struct worker *w)
-{
-	unsigned long long n = w->w_connlog.wl_suppressed;
-
-	w->w_connlog.wl_suppressed = 0;
-	return (n);
-}
-
 static void
 stream_count(atomic_ulong *c)
 {
@@ -226,11 +199,11 @@ conn_close(struct wconn *c, enum conn_close why)
 		log_event(LOGL_DEBUG, "conn_close", &c->c_flow.f_addr,
 		    "reason=%s transport=%s", close_names[why],
 		    addr_tp_name(c->c_flow.f_tp));
-	else if (stream_log_ok(w, now))
+	else if (log_rate_ok(&w->w_connlog, now, CONNLOG_PERSEC))
 		log_event(c->c_upstream ? LOGL_WARN : LOGL_INFO, "conn_close",
 		    &c->c_flow.f_addr, "reason=%s transport=%s suppressed=%llu",
 		    close_names[why], addr_tp_name(c->c_flow.f_tp),
-		    stream_log_taken(w));
+		    log_rate_taken(&w->w_connlog));
 	w->w_conns[c->c_slot] = NULL;
 	if (++w->w_cgen[c->c_slot] == 0)
 		w->w_cgen[c->c_slot] = 1;
@@ -505,10 +478,10 @@ stream_refuse(struct worker *w, const struct sa *src, enum conn_refusal r,
     uint64_t now)
 {
 	stream_count(&w->w_sst.ss_refused[r]);
-	if (stream_log_ok(w, now))
+	if (log_rate_ok(&w->w_connlog, now, CONNLOG_PERSEC))
 		log_event(LOGL_WARN, "conn_refused", src,
 		    "reason=%s suppressed=%llu", refusal_names[r],
-		    stream_log_taken(w));
+		    log_rate_taken(&w->w_connlog));
 }
 
 static bool
@@ -597,11 +570,11 @@ stream_accept_error_cb(struct evconnlistener *lev, void *arg)
 		return;
 	(void)evconnlistener_disable(lev);
 	(void)evtimer_add(ws->ws_retry, &tv);
-	if (stream_log_ok(w, worker_now_ms()))
+	if (log_rate_ok(&w->w_connlog, worker_now_ms(), CONNLOG_PERSEC))
 		log_event(LOGL_WARN, "accept_error",
 		    &w->w_snap->sn_l[ws->ws_idx].sl_addr,
 		    "error=%s paused_ms=1000 suppressed=%llu", strerror(err),
-		    stream_log_taken(w));
+		    log_rate_taken(&w->w_connlog));
 }
 
 int

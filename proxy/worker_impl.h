@@ -31,13 +31,6 @@ struct wsock {
 	unsigned ws_idx;
 };
 
-/* Rate limit for the transport's own log lines. */
-struct wlog {
-	uint64_t wl_sec;
-	unsigned wl_lines;
-	unsigned long long wl_suppressed;
-};
-
 struct worker {
 	struct server *w_srv;
 	unsigned w_id;
@@ -62,9 +55,9 @@ struct worker {
 	uint32_t *w_cfree; /* free slots, a stack */
 	size_t w_ncfree;
 	size_t w_ccap;
-	struct wconn *w_up;   /* to the upstream, or NULL */
-	uint64_t w_up_failed; /* ms of its last failure */
-	struct wlog w_connlog;
+	struct wconn *w_up;        /* to the upstream, or NULL */
+	uint64_t w_up_failed;      /* ms of its last failure */
+	struct log_rate w_connlog; /* the transport's own lines */
 	struct stream_stats w_sst;
 	/* Messages from other workers for our connections. */
 	pthread_mutex_t w_inlock;

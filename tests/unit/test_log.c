@@ -796,6 +796,26 @@ START_TEST(test_log_reopen_follows_rename)
 }
 END_TEST
 
+/* At most per_sec lines a second; the rest counted, taken once. */
+START_TEST(test_log_rate)
+{
+	struct log_rate lr;
+	unsigned i;
+
+	memset(&lr, 0, sizeof(lr));
+	for (i = 0; i < 3; i++)
+		ck_assert(log_rate_ok(&lr, 5000 + i, 3));
+	ck_assert(!log_rate_ok(&lr, 5500, 3));
+	ck_assert(!log_rate_ok(&lr, 5999, 3));
+	ck_assert_uint_eq(log_rate_taken(&lr), 2);
+	ck_assert_uint_eq(log_rate_taken(&lr), 0);
+	/* The next second starts again. */
+	ck_assert(log_rate_ok(&lr, 6000, 3));
+	ck_assert(!log_rate_ok(&lr, 6001, 1));
+	ck_assert_uint_eq(log_rate_taken(&lr), 1);
+}
+END_TEST
+
 START_TEST(test_log_emit_preserves_errno)
 {
 	char path[128];
@@ -913,6 +933,7 @@ test_suite(void)
 	tcase_add_test(tc, test_log_emit_preserves_errno);
 	tcase_add_test(tc, test_log_open_syslog_accepted);
 	tcase_add_test(tc, test_log_libevent_hook_routes_messages);
+	tcase_add_test(tc, test_log_rate);
 	suite_add_tcase(s, tc);
 	return (s);
 }

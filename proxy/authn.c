@@ -231,6 +231,32 @@ authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
 	}
 }
 
+/*
+ * Does the digest uri name the request's target (the Request-URI, compared
+ * as URIs, RFC 3261 19.1.4) or sipwarden itself (the host and port of one
+ * of our listeners, as bound or advertised; without a port, 5060 for sip:
+ * and 5061 for sips:)?  sipp and phones behind an outbound proxy send the
+ * latter.  Any other uri would let a credential computed for one target
+ * authorize another (RFC 7616 3.4.6).
+ */
+static bool
+authn_uri_ok(const struct snapshot *sn, const struct pkt *p,
+    const struct pl *uri)
+{
+	struct pl user, host, params;
+	uint16_t port;
+
+	if (sipuri_equal(uri, &p->p_ruri))
+		return (true);
+	if (pkt_uri_hostport(uri, &user, &host, &port, &params) != 0)
+		return (false);
+	if (port == 0)
+		port = (uri->l > 4 && (uri->p[3] == 's' || uri->p[3] == 'S')) ?
+		    5061 :
+		    5060;
+	return (snapshot_find_self(sn, &host, port) >= 0);
+}
+
 /* Credentials found: nonce, response, replay, identity, in that order. */
 static enum authn_reason
 authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
@@ -249,7 +275,7 @@ authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 	if (nr == NONCE_BAD || n.n_alg != (uint8_t)c->dc_alg ||
 	    !authn_alg_offered(cfg, c->dc_alg))
 		return (AUTHN_BAD_NONCE);
-	if (!sipuri_equal(&uri, &p->p_ruri))
+	if (!authn_uri_ok(sn, p, &uri))
 		return (AUTHN_BAD_HEADER);
 	if ((r = authn_response(an, sn, p, c)) != AUTHN_NONE)
 		return (r);

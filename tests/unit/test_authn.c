@@ -458,6 +458,48 @@ START_TEST(test_uri_compared_as_uri)
 }
 END_TEST
 
+/* sipp and phones behind an outbound proxy: the uri names sipwarden. */
+static const struct {
+	const char *uri;
+	const char *extra; /* config lines */
+	bool ok;
+} uri_self_cases[] = {
+	{ "sip:127.0.0.1:5060", NULL, true },
+	{ "sip:127.0.0.1", NULL, true }, /* 5060 by default */
+	{ "sip:bob@127.0.0.1:5060;transport=udp", NULL, true },
+	{ "sips:127.0.0.1", NULL, false },         /* 5061: not ours */
+	{ "sip:127.0.0.1:5061", NULL, false },     /* another port */
+	{ "sip:127.0.0.2:5060", NULL, false },     /* another address */
+	{ "sip:sip:127.0.0.1:5060", NULL, false }, /* sipp -auth_uri sip:x */
+	{ "sip:other.example.org", NULL, false },  /* another target */
+	{ "tel:+15551234", NULL, false },
+	{ "sip:[::1]:5060", NULL, false },
+	{ "sip:SW.Example.org:5090",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", true },
+	{ "sip:sw.example.org",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", false },
+	{ "sip:sw.example.org:7000",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org:7000\n", true },
+	{ "sip:[::1]:5070", "listen udp:[::1]:5070\n", true },
+	{ "sip:[0:0::1]:5070", "listen udp:[::1]:5070\n", true },
+};
+
+START_TEST(test_uri_naming_sipwarden)
+{
+	struct req r = reg;
+
+	if (uri_self_cases[_i].extra != NULL)
+		reload(uri_self_cases[_i].extra);
+	r.ruri = "sip:pbx.example.org";
+	r.uri = uri_self_cases[_i].uri;
+	challenge_answer(r, 0);
+	ck_assert_msg(forwarded() == uri_self_cases[_i].ok, "uri %s",
+	    uri_self_cases[_i].uri);
+	ck_assert_uint_eq(fails(AUTHN_BAD_HEADER),
+	    uri_self_cases[_i].ok ? 0 : 1);
+}
+END_TEST
+
 START_TEST(test_other_realm_credentials_stay)
 {
 	struct req r = reg;
@@ -726,6 +768,8 @@ test_suite(void)
 	tcase_add_test(tc, test_nonce_bound_to_source_and_algorithm);
 	tcase_add_test(tc, test_realm_and_header_failures);
 	tcase_add_test(tc, test_uri_compared_as_uri);
+	tcase_add_loop_test(tc, test_uri_naming_sipwarden, 0,
+	    (int)(sizeof(uri_self_cases) / sizeof(uri_self_cases[0])));
 	tcase_add_test(tc, test_other_realm_credentials_stay);
 	tcase_add_test(tc, test_identity_check_modes);
 	tcase_add_test(tc, test_ack_and_cancel_never_challenged);

@@ -131,24 +131,6 @@ authn_alg_offered(const struct cfg *cfg, enum digest_alg alg)
 	return (false);
 }
 
-/* A hash of what identifies the request, for the retransmission rule. */
-static uint32_t
-authn_req_hash(const struct pkt *p)
-{
-	const struct pl *parts[] = { &p->p_callid, &p->p_via[0].v_branch };
-	uint32_t h = 2166136261u ^ p->p_cseq;
-	size_t i, k;
-
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < parts[k]->l; i++) {
-			h ^= (uint8_t)parts[k]->p[i];
-			h *= 16777619u;
-		}
-		h ^= '|';
-	}
-	return (h);
-}
-
 /* Does the user part of uri equal name, %XX unescaped? */
 static bool
 authn_user_is(const struct pl *uri, const struct digest_str *name)
@@ -219,8 +201,9 @@ authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
     const struct nonce *n, uint32_t now, bool *stale)
 {
 	uint32_t nc = c->dc_qop == DIGEST_QOP_NONE ? 1 : c->dc_nc;
+	uint64_t msg = replay_msg_hash(an->an_replay, p->p_buf, p->p_len);
 
-	switch (replay_use(an->an_replay, n, nc, authn_req_hash(p), now)) {
+	switch (replay_use(an->an_replay, n, nc, msg, now)) {
 	case REPLAY_USED:
 		return (AUTHN_REPLAY);
 	case REPLAY_GONE:

@@ -484,6 +484,76 @@ static const struct {
 	{ "sip:[0:0::1]:5070", "listen udp:[::1]:5070\n", true },
 };
 
+/*
+ * A copy of an authenticated request that reuses its nonce, nc, Call-ID,
+ * CSeq and branch but changes anything else is a replay, not a
+ * retransmission (SPEC 4.4): a registration cannot be hijacked by
+ * resending the credentials with another Contact.  The digest uri names
+ * sipwarden, so even a changed Request-URI reaches the replay check.
+ */
+static const struct {
+	const char *what, *from, *to;
+} replay_changes[] = {
+	{ "Contact", "<sip:alice@10.0.0.7:5062>",
+	    "<sip:alice@203.0.113.66:5062>" },
+	{ "body", "\r\n\r\nabcd", "\r\n\r\nabce" },
+	{ "Request-URI", "REGISTER sip:sipwarden.test SIP",
+	    "REGISTER sip:x.test SIP" },
+	{ "To", "To: <sip:alice@", "To: \"Alice\" <sip:alice@" },
+	{ "Expires", "Expires: 3600", "Expires: 7200" },
+	{ "Max-Forwards", "Max-Forwards: 70", "Max-Forwards: 69" },
+	{ "branch", "branch=z9hG4bK2", "branch=z9hG4bK3" },
+	{ "one byte more", "abcd", "abcd\r\n" },
+};
+
+static void
+replace(char *msg, size_t size, const char *from, const char *to)
+{
+	char tmp[4096];
+	char *at = strstr(msg, from);
+
+	ck_assert_ptr_nonnull(at);
+	(void)snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)(at - msg), msg, to,
+	    at + strlen(from));
+	(void)snprintf(msg, size, "%s", tmp);
+}
+
+START_TEST(test_changed_copy_is_a_replay)
+{
+	struct req r = reg;
+	char msg[4096], copy[4096], nonce[64];
+
+	r.uri = "sip:127.0.0.1:5060";
+	r.extra = "Contact: <sip:alice@10.0.0.7:5062>\r\nExpires: 3600\r\n";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	r.cseq = 2;
+	build(&r, msg, sizeof(msg));
+	replace(msg, sizeof(msg), "Content-Length: 0\r\n\r\n",
+	    "Content-Length: 4\r\n\r\nabcd");
+	handle(msg);
+	ck_assert(forwarded());
+	(void)snprintf(copy, sizeof(copy), "%s", msg);
+	replace(copy, sizeof(copy), replay_changes[_i].from,
+	    replay_changes[_i].to);
+	if (strcmp(replay_changes[_i].what, "one byte more") == 0)
+		replace(copy, sizeof(copy), "Content-Length: 4",
+		    "Content-Length: 6");
+	handle(copy);
+	ck_assert_msg(!forwarded(), "a copy with another %s was forwarded",
+	    replay_changes[_i].what);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+	/* The original, byte for byte, is still a retransmission. */
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+}
+END_TEST
+
 START_TEST(test_uri_naming_sipwarden)
 {
 	struct req r = reg;
@@ -763,6 +833,8 @@ test_suite(void)
 	tcase_add_test(tc, test_sha512_256_when_configured);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_look_the_same);
 	tcase_add_test(tc, test_replay_refused_retransmission_forwarded);
+	tcase_add_loop_test(tc, test_changed_copy_is_a_replay, 0,
+	    (int)(sizeof(replay_changes) / sizeof(replay_changes[0])));
 	tcase_add_test(tc, test_no_qop_nonce_single_use);
 	tcase_add_test(tc, test_stale_nonce_only_with_right_response);
 	tcase_add_test(tc, test_nonce_bound_to_source_and_algorithm);

@@ -13,6 +13,7 @@
 
 #include "auth/digest.h"
 
+struct flow;
 struct mac;
 struct obuf;
 struct pkt;
@@ -71,9 +72,13 @@ bool authn_reason_bans(enum authn_reason r);
 int authn_init(struct authn *an, struct mac *m, struct replay *r);
 void authn_fini(struct authn *an);
 
-/* Decide for request p from src at now (seconds). */
+/*
+ * Decide for request p from src at now (seconds).  The nonce is bound to
+ * src's address; a retransmission must come over UDP from the same
+ * address, port and listener.
+ */
 void authn_request(struct authn *an, const struct snapshot *sn,
-    const struct pkt *p, const struct sa *src, uint32_t now,
+    const struct pkt *p, const struct flow *src, uint32_t now,
     struct authn_result *res);
 
 /*

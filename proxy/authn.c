@@ -335,6 +335,20 @@ authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 		res->ar_verdict = AUTHN_FORBIDDEN;
 }
 
+void
+authn_strip(const struct snapshot *sn, const struct pkt *p,
+    struct authn_result *res)
+{
+	struct authn_result tmp;
+	struct digest_cred c;
+	bool found;
+
+	memset(&tmp, 0, sizeof(tmp));
+	(void)authn_find(sn, p, &c, &tmp, &found);
+	memcpy(res->ar_strip, tmp.ar_strip, sizeof(res->ar_strip));
+	res->ar_nstrip = tmp.ar_nstrip;
+}
+
 int
 authn_challenge(struct authn *an, const struct snapshot *sn,
     const struct pkt *p, const struct sa *src, uint32_t now, bool stale,

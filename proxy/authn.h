@@ -82,6 +82,14 @@ void authn_request(struct authn *an, const struct snapshot *sn,
     struct authn_result *res);
 
 /*
+ * Our realm's credential lines in p, into res->ar_strip, for a request
+ * that passes without authn_request (ACK, CANCEL, a dialog token, a
+ * trusted source): they never reach the PBX.
+ */
+void authn_strip(const struct snapshot *sn, const struct pkt *p,
+    struct authn_result *res);
+
+/*
  * The challenge header lines for p (WWW-Authenticate for REGISTER,
  * Proxy-Authenticate otherwise), one per configured algorithm, each with
  * its own nonce, into ob.

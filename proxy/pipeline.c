@@ -588,6 +588,9 @@ pipe_to_upstream(struct pipe_req *pr)
 	if (!ack && !pkt_method_is(&p->p_method, "CANCEL") &&
 	    !pipe_authenticate(pr, &rt, &res))
 		return;
+	/* Passed unchecked: our realm's credentials go all the same. */
+	if (res.ar_nstrip == 0)
+		authn_strip(sn, p, &res);
 	memset(&dst, 0, sizeof(dst));
 	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;
 	dst.f_lsock = (uint8_t)sn->sn_upl;

@@ -731,6 +731,61 @@ START_TEST(test_in_dialog_token)
 }
 END_TEST
 
+/*
+ * Our realm's credentials never reach the PBX, on requests that pass
+ * without a digest check too (phones such as Linphone repeat them on the
+ * ACK, BYE and CANCEL of a call): whoever receives them could guess the
+ * password offline.  Another realm's stay.
+ */
+START_TEST(test_credentials_stripped_without_check)
+{
+	static const char other[] =
+	    "Proxy-Authorization: Digest username=\"x\", realm=\"pbx\", "
+	    "nonce=\"n\", uri=\"sip:100@sipwarden.test\", response=\"0\"\r\n";
+	static const char *const methods[] = { "BYE", "ACK", "CANCEL" };
+	struct req r = reg;
+	char rr[256], extra[1024], msg[4096], nonce[64];
+	size_t i;
+
+	r.method = "INVITE";
+	r.ruri = "sip:100@sipwarden.test";
+	r.touser = "100";
+	r.callid = "dlg-strip";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	rr_uri(rr, sizeof(rr));
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		r.method = methods[i];
+		r.nc = (uint32_t)(i + 2);
+		(void)snprintf(extra, sizeof(extra), "Route: <%s>\r\n%s", rr,
+		    other);
+		r.extra = strcmp(methods[i], "CANCEL") == 0 ? other : extra;
+		build(&r, msg, sizeof(msg));
+		ck_assert_ptr_nonnull(strstr(msg, "realm=\"sipwarden.test\""));
+		handle(msg);
+		ck_assert_msg(forwarded(), "%s not forwarded", methods[i]);
+		ck_assert_msg(strstr(out, "realm=\"sipwarden.test\"") == NULL,
+		    "%s forwarded with our credentials", methods[i]);
+		ck_assert_ptr_nonnull(strstr(out, "realm=\"pbx\""));
+	}
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_auth_ok), 1);
+	/* A trusted source's credentials for our realm go too. */
+	reload("trust 192.0.2.10/32\n");
+	r = reg;
+	r.nonce = "whatever";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_ptr_null(strstr(out, "Authorization"));
+}
+END_TEST
+
 START_TEST(test_trusted_source_not_challenged)
 {
 	char msg[4096];
@@ -898,6 +953,7 @@ test_suite(void)
 	tcase_add_test(tc, test_ack_and_cancel_never_challenged);
 	tcase_add_test(tc, test_in_dialog_token);
 	tcase_add_test(tc, test_trusted_source_not_challenged);
+	tcase_add_test(tc, test_credentials_stripped_without_check);
 	tcase_add_test(tc, test_ban_after_failures);
 	tcase_add_test(tc, test_ban_only_for_password_reasons);
 	tcase_add_test(tc, test_trusted_never_banned);

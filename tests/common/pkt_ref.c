@@ -2,6 +2,7 @@
  * proxy/pkt.c against libre's decoder; see pkt_ref.h.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,8 @@ ref_pl(const char *what, const struct pl *a, const struct pl *b, char *why,
  * name that is exactly msg->maxfwd, msg->callid, ...; with one, libre's
  * reading of the colliding header is not compared.  (When its value does
  * not decode, sip_msg_decode() fails and nothing is compared either.)
+ * These are the fields of the message the proxy would have got from libre
+ * had the colliding headers been named so that they do not collide.
  */
 struct ref_name {
 	const char *name;
@@ -87,18 +90,28 @@ struct ref_view {
 	uint32_t maxfwd;
 };
 
-static void
+static int
 ref_tag(const struct sip_msg *m, enum sip_hdrid id, const char *name,
     int compact, struct pl *tag)
 {
 	const struct sip_hdr *h = ref_hdr(m, false, id, name, compact);
 	struct sip_addr addr;
 
-	if (h != NULL && sip_addr_decode(&addr, &h->val) == 0)
-		(void)msg_param_decode(&addr.params, "tag", tag);
+	if (h == NULL)
+		return (0);
+	if (sip_addr_decode(&addr, &h->val) != 0)
+		return (EBADMSG);
+	(void)msg_param_decode(&addr.params, "tag", tag);
+	return (0);
 }
 
-static void
+/*
+ * EBADMSG when one of those headers does not decode: sip_msg_decode()
+ * would have refused the message but for a colliding name (it decodes
+ * the first Via-id header only, so a bad Via after "gda: SIP/2.0/UDP
+ * h;branch=z9hG4bK1" is never looked at), which is then not compared.
+ */
+static int
 ref_view(const struct sip_msg *m, struct ref_view *rv)
 {
 	const struct sip_hdr *h;
@@ -106,30 +119,37 @@ ref_view(const struct sip_msg *m, struct ref_view *rv)
 	struct sip_via via;
 
 	memset(rv, 0, sizeof(*rv));
+	memset(&cseq, 0, sizeof(cseq));
+	memset(&via, 0, sizeof(via));
 	if ((h = ref_hdr(m, false, SIP_HDR_CALL_ID, "Call-ID", 'i')) != NULL)
 		rv->callid = h->val;
-	h = ref_hdr(m, false, SIP_HDR_CSEQ, "CSeq", 0);
-	if (h != NULL && sip_cseq_decode(&cseq, &h->val) == 0) {
+	if ((h = ref_hdr(m, false, SIP_HDR_CSEQ, "CSeq", 0)) != NULL) {
+		if (sip_cseq_decode(&cseq, &h->val) != 0)
+			return (EBADMSG);
 		rv->cseq = cseq.num;
 		rv->cseq_met = cseq.met;
 	}
-	ref_tag(m, SIP_HDR_FROM, "From", 'f', &rv->ftag);
-	ref_tag(m, SIP_HDR_TO, "To", 't', &rv->ttag);
-	h = ref_hdr(m, true, SIP_HDR_VIA, "Via", 'v');
-	if (h != NULL && sip_via_decode(&via, &h->val) == 0)
+	if (ref_tag(m, SIP_HDR_FROM, "From", 'f', &rv->ftag) != 0 ||
+	    ref_tag(m, SIP_HDR_TO, "To", 't', &rv->ttag) != 0)
+		return (EBADMSG);
+	if ((h = ref_hdr(m, true, SIP_HDR_VIA, "Via", 'v')) != NULL) {
+		/* Like sip_msg_decode(): a Via without a branch is refused. */
+		if (sip_via_decode(&via, &h->val) != 0)
+			return (EBADMSG);
 		rv->branch = via.branch;
+	}
 	h = ref_hdr(m, false, SIP_HDR_MAX_FORWARDS, "Max-Forwards", 0);
 	if (h != NULL && pl_isset(&h->val)) {
 		rv->has_maxfwd = true;
 		rv->maxfwd = pl_u32(&h->val);
 	}
+	return (0);
 }
 
 static bool
-ref_fields(const struct pkt *p, const struct sip_msg *m, char *why, size_t size)
+ref_fields(const struct pkt *p, const struct sip_msg *m,
+    const struct ref_view *rv, char *why, size_t size)
 {
-	struct ref_view rv;
-
 	if (p->p_req != m->req) {
 		(void)snprintf(why, size, "request/response differs");
 		return (false);
@@ -143,30 +163,30 @@ ref_fields(const struct pkt *p, const struct sip_msg *m, char *why, size_t size)
 		    m->scode);
 		return (false);
 	}
-	ref_view(m, &rv);
-	if (p->p_cseq != rv.cseq) {
-		(void)snprintf(why, size, "CSeq %u vs %u", p->p_cseq, rv.cseq);
+	if (p->p_cseq != rv->cseq) {
+		(void)snprintf(why, size, "CSeq %u vs %u", p->p_cseq, rv->cseq);
 		return (false);
 	}
-	if (p->p_has_maxfwd != rv.has_maxfwd || p->p_maxfwd != rv.maxfwd) {
+	if (p->p_has_maxfwd != rv->has_maxfwd || p->p_maxfwd != rv->maxfwd) {
 		(void)snprintf(why, size,
 		    "Max-Forwards differs: ours %s%u, libre %s%u",
 		    p->p_has_maxfwd ? "" : "none ", p->p_maxfwd,
-		    rv.has_maxfwd ? "" : "none ", rv.maxfwd);
+		    rv->has_maxfwd ? "" : "none ", rv->maxfwd);
 		return (false);
 	}
-	return (
-	    ref_pl("cseq method", &p->p_cseq_method, &rv.cseq_met, why, size) &&
-	    ref_pl("call-id", &p->p_callid, &rv.callid, why, size) &&
-	    ref_pl("from tag", &p->p_from.n_tag, &rv.ftag, why, size) &&
-	    ref_pl("to tag", &p->p_to.n_tag, &rv.ttag, why, size) &&
-	    ref_pl("branch", &p->p_via[0].v_branch, &rv.branch, why, size));
+	return (ref_pl("cseq method", &p->p_cseq_method, &rv->cseq_met, why,
+		    size) &&
+	    ref_pl("call-id", &p->p_callid, &rv->callid, why, size) &&
+	    ref_pl("from tag", &p->p_from.n_tag, &rv->ftag, why, size) &&
+	    ref_pl("to tag", &p->p_to.n_tag, &rv->ttag, why, size) &&
+	    ref_pl("branch", &p->p_via[0].v_branch, &rv->branch, why, size));
 }
 
 bool
 pkt_ref_agree(const char *buf, size_t len, bool *both, char *why, size_t size)
 {
 	struct sip_msg *msg = NULL;
+	struct ref_view rv;
 	struct mbuf *mb;
 	enum pkt_verdict v;
 	bool ok = true;
@@ -178,9 +198,10 @@ pkt_ref_agree(const char *buf, size_t len, bool *both, char *why, size_t size)
 		return (true);
 	(void)mbuf_write_mem(mb, (const uint8_t *)buf, len);
 	mb->pos = 0;
-	if (sip_msg_decode(&msg, mb) == 0 && v == PKT_OK) {
+	if (sip_msg_decode(&msg, mb) == 0 && v == PKT_OK &&
+	    ref_view(msg, &rv) == 0) {
 		*both = true;
-		ok = ref_fields(&ref_pkt, msg, why, size);
+		ok = ref_fields(&ref_pkt, msg, &rv, why, size);
 	}
 	mem_deref(msg);
 	mem_deref(mb);

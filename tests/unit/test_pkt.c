@@ -456,6 +456,39 @@ START_TEST(test_pkt_agrees_with_libre)
 }
 END_TEST
 
+/*
+ * libre decodes the first header filed under the Via id only, so with a
+ * colliding "gda:" above it the real Via is never decoded: one libre's
+ * decoder refuses (transport "%DP", no branch) would have made
+ * sip_msg_decode() refuse the message but for the colliding name.  Not
+ * compared (pkt_ref.c); without this libre's branch came from "gda".
+ */
+static const char *const ref_refused[] = {
+	"INVITE sip:bob@example.com SIP/2.0\r\n"
+	"gda: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKzz\r\n"
+	"Via: SIP/2.0/%DP 192.0.2.1;branch=z9hG4bK776\r\n"
+	"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c1\r\n"
+	"CSeq: 1 INVITE\r\n\r\n",
+	"INVITE sip:bob@example.com SIP/2.0\r\n"
+	"gda: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKzz\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.1\r\n"
+	"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c1\r\n"
+	"CSeq: 1 INVITE\r\n\r\n",
+};
+
+START_TEST(test_pkt_ref_colliding_via_first)
+{
+	const char *msg = ref_refused[_i];
+	char why[256];
+	bool both;
+
+	ck_assert_int_eq(scan(msg), PKT_OK);
+	ck_assert_msg(pkt_ref_agree(msg, strlen(msg), &both, why, sizeof(why)),
+	    "%s", why);
+	ck_assert(!both);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -481,6 +514,8 @@ test_suite(void)
 	    sizeof(maxfwd_cases) / sizeof(maxfwd_cases[0]));
 	tcase_add_loop_test(tc, test_pkt_agrees_with_libre, 0,
 	    sizeof(ref_msgs) / sizeof(ref_msgs[0]));
+	tcase_add_loop_test(tc, test_pkt_ref_colliding_via_first, 0,
+	    sizeof(ref_refused) / sizeof(ref_refused[0]));
 	suite_add_tcase(s, tc);
 	return (s);
 }

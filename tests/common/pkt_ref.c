@@ -40,9 +40,9 @@ ref_pl(const char *what, const struct pl *a, const struct pl *b, char *why,
  * the header "Max-Forwards" (case-insensitive, no compact form), any other
  * name is an extension header that a proxy passes on untouched (16.6),
  * and a proxy that took "arb: 0" for a Max-Forwards would answer 483 to a
- * good request, or forward "arb: 70" and no Max-Forwards.  No registered
- * header name hashes onto another's id (the ~130 names of the IANA SIP
- * header registry were checked), so only made-up names do this; random
+ * good request, or forward "arb: 70" and no Max-Forwards.  None of the
+ * ~130 registered header names we checked (RFC 3261's and the extensions'
+ * in the IANA registry) hashes onto these ids, so made-up names do; random
  * fuzzing meets one rarely, and cannot steer towards one, libre being
  * uninstrumented (the lost "Max-Forwards differs" of a CI run).
  *

@@ -209,7 +209,10 @@ pipe_filter(const struct snapshot *sn, const struct pipe_in *in)
 /*
  * "sip:TOKEN@host:port;lr" for listener l and flow f into out; with
  * dialog set (Record-Route), also ";swt=" the dialog token for the
- * request's Call-ID.
+ * request's Call-ID.  A TLS listener's URI is sip: with transport=tls, as
+ * Kamailio writes it, unless the Request-URI is sips: (RFC 3261 16.6 step
+ * 4 then wants sips:): many phones (baresip's libre among them) send to
+ * sip: URIs only, and refuse to send the ACK to a sips: route.
  */
 static bool
 pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,
@@ -217,6 +220,9 @@ pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,
 {
 	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
 	char tok[FLOW_TOKEN_MAXLEN + 1], dtok[DIALOG_TOKEN_LEN + 1];
+	const struct pl *ruri = &pr->pr_p->p_ruri;
+	bool sips = sl->sl_tp == TP_TLS && ruri->l > 5 &&
+	    strncasecmp(ruri->p, "sips:", 5) == 0;
 	struct pl ftok;
 	struct obuf ob;
 
@@ -226,12 +232,14 @@ pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,
 	if (ftok.l == 0)
 		return (false);
 	obuf_init(&ob, out, size - 1);
-	obuf_puts(&ob, sl->sl_tp == TP_TLS ? "sips:" : "sip:");
+	obuf_puts(&ob, sips ? "sips:" : "sip:");
 	obuf_puts(&ob, tok);
 	obuf_puts(&ob, "@");
 	obuf_puts(&ob, sl->sl_hostport);
 	if (sl->sl_tp == TP_TCP)
 		obuf_puts(&ob, ";transport=tcp");
+	else if (sl->sl_tp == TP_TLS && !sips)
+		obuf_puts(&ob, ";transport=tls");
 	obuf_puts(&ob, ";lr");
 	if (dialog) {
 		if (dialog_token_make(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets,

@@ -98,10 +98,9 @@ for tp, lport in (("TCP", SW), ("TLS", TLS)):
     rr = got.values("record-route")
     check(len(rr) == 2, "want two Record-Routes (%s and UDP), got %r" %
           (tp, rr))
-    scheme = "sips" if tls else "sip"
-    extra = "" if tls else ";transport=tcp"
-    check(re.fullmatch(r"<%s:[A-Za-z0-9_-]+@%s%s;lr;swt=[A-Za-z0-9_-]{20}>"
-                       % (scheme, re.escape(hostport(lport)), extra), rr[0]),
+    extra = ";transport=tls" if tls else ";transport=tcp"
+    check(re.fullmatch(r"<sip:[A-Za-z0-9_-]+@%s%s;lr;swt=[A-Za-z0-9_-]{20}>"
+                       % (re.escape(hostport(lport)), extra), rr[0]),
           "first Record-Route is not the %s side: %r" % (tp, rr[0]))
     check(re.fullmatch(r"<sip:[A-Za-z0-9_-]+@%s;lr;swt=[A-Za-z0-9_-]{20}>"
                        % re.escape(hostport(SW)), rr[1]),

@@ -923,9 +923,11 @@ START_TEST(test_pbx_invite_to_tls_client_double_record_route)
 	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
 	    "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx1;received=127.0.0.1");
 	ck_assert_ptr_null(hdr("Route", 0, b, sizeof(b)));
-	/* The client's side on top (sips, TLS listener), then the PBX's:
-	 * both carry alice's flow and the same dialog token. */
-	assert_rr(0, "sips", tok, "127.0.0.1:5061", swt0, sizeof(swt0));
+	/* The client's side on top (TLS listener: sip: with transport=tls,
+	 * which every phone can send to), then the PBX's: both carry
+	 * alice's flow and the same dialog token. */
+	assert_rr(0, "sip", tok, "127.0.0.1:5061;transport=tls", swt0,
+	    sizeof(swt0));
 	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt1, sizeof(swt1));
 	ck_assert_str_eq(swt0, swt1);
 	ck_assert_ptr_null(hdr("Record-Route", 2, b, sizeof(b)));
@@ -951,6 +953,32 @@ START_TEST(test_pbx_invite_to_tls_client_double_record_route)
 	ck_assert_str_eq(hdr("Via", 1, b, sizeof(b)),
 	    "SIP/2.0/TLS 10.0.0.2:5061;branch=z9hG4bKbye9;received=192.0.2.10;"
 	    "rport=40123");
+}
+END_TEST
+
+/* A sips: Request-URI gets a sips: Record-Route (RFC 3261 16.6 step 4). */
+START_TEST(test_pbx_invite_sips_ruri_sips_record_route)
+{
+	char tok[FLOW_TOKEN_MAXLEN + 1], path[256], req[2048], swt[32];
+
+	stream_snapshot(STREAM_CFG);
+	handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
+	path_token(tok, sizeof(tok));
+	path_uri(path, sizeof(path));
+	(void)snprintf(req, sizeof(req),
+	    "INVITE sips:alice@10.0.0.2:5061 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx2\r\n"
+	    "Route: <%s>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p1\r\n"
+	    "To: <sips:alice@sipwarden.test>\r\n"
+	    "Call-ID: pbx-tls-2\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:100@127.0.0.1:5080>\r\n\r\n",
+	    path);
+	handle(req, PBX);
+	assert_sent_to(TLS_CLIENT);
+	assert_rr(0, "sips", tok, "127.0.0.1:5061", swt, sizeof(swt));
+	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt, sizeof(swt));
 }
 END_TEST
 
@@ -1350,6 +1378,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tls_register_forwarded_with_flow_token);
 	tcase_add_test(tc, test_tls_response_back_on_its_connection);
 	tcase_add_test(tc, test_pbx_invite_to_tls_client_double_record_route);
+	tcase_add_test(tc, test_pbx_invite_sips_ruri_sips_record_route);
 	tcase_add_test(tc, test_tls_client_response_to_pbx_request);
 	tcase_add_test(tc, test_tcp_upstream_any_port_is_the_pbx);
 	tcase_add_test(tc, test_bare_lf_not_onto_a_stream);

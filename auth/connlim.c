@@ -3,7 +3,10 @@
  * over a power-of-two table at least twice the connection limit, so a
  * probe stays short; a source whose count drops to zero leaves the table
  * by backward shift, which keeps every probe sequence unbroken without
- * tombstones.
+ * tombstones.  Slots are chosen by SipHash under a key drawn at start:
+ * the sources are the attacker's choice (any /64 of a large IPv6 block),
+ * and with an unkeyed hash they could be picked to share one probe run
+ * and make every take and give under the mutex walk all of it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +18,7 @@
 
 #include "auth/connlim.h"
 #include "auth/limits.h"
+#include "core/siphash.h"
 
 struct clent {
 	uint64_t e_v;
@@ -24,6 +28,7 @@ struct clent {
 
 struct connlim {
 	pthread_mutex_t cl_lock;
+	struct siphash_key cl_key;
 	struct clent *cl_t;
 	size_t cl_mask;
 	size_t cl_used;
@@ -33,6 +38,13 @@ struct connlim {
 int
 connlim_alloc(struct connlim **clp, size_t max_conns)
 {
+	return (connlim_alloc_key(clp, max_conns, NULL));
+}
+
+int
+connlim_alloc_key(struct connlim **clp, size_t max_conns,
+    const uint8_t key[SIPHASH_KEYLEN])
+{
 	struct connlim *cl;
 	size_t n = 1024;
 
@@ -40,7 +52,10 @@ connlim_alloc(struct connlim **clp, size_t max_conns)
 		n <<= 1;
 	if ((cl = calloc(1, sizeof(*cl))) == NULL)
 		return (ENOMEM);
-	if ((cl->cl_t = calloc(n, sizeof(*cl->cl_t))) == NULL) {
+	if (key != NULL)
+		siphash_key_set(&cl->cl_key, key);
+	if ((key == NULL && siphash_key_random(&cl->cl_key) != 0) ||
+	    (cl->cl_t = calloc(n, sizeof(*cl->cl_t))) == NULL) {
 		free(cl);
 		return (ENOMEM);
 	}
@@ -61,19 +76,33 @@ connlim_free(struct connlim *cl)
 	free(cl);
 }
 
+/* The home slot of (v, af): SipHash of its 9 bytes under the table's key. */
 static size_t
-connlim_hash(uint64_t v, uint8_t af)
+connlim_hash(const struct connlim *cl, uint64_t v, uint8_t af)
 {
-	v ^= af;
-	v *= 0x9e3779b97f4a7c15ull;
-	return ((size_t)(v >> 32));
+	uint8_t b[9];
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	b[8] = af;
+	return ((size_t)siphash(&cl->cl_key, b, sizeof(b)) & cl->cl_mask);
+}
+
+size_t
+connlim_home(const struct connlim *cl, const struct sa *src)
+{
+	uint8_t af;
+	uint64_t v = limits_source(src, &af);
+
+	return (connlim_hash(cl, v, af));
 }
 
 /* The slot of (v, af), or of the free slot where it would go. */
 static size_t
 connlim_find(const struct connlim *cl, uint64_t v, uint8_t af)
 {
-	size_t i = connlim_hash(v, af) & cl->cl_mask;
+	size_t i = connlim_hash(cl, v, af);
 
 	while (cl->cl_t[i].e_af != 0 &&
 	    (cl->cl_t[i].e_af != af || cl->cl_t[i].e_v != v))
@@ -126,8 +155,8 @@ connlim_remove(struct connlim *cl, size_t i)
 			j = (j + 1) & cl->cl_mask;
 			if (cl->cl_t[j].e_af == 0)
 				return;
-			home = connlim_hash(cl->cl_t[j].e_v, cl->cl_t[j].e_af) &
-			    cl->cl_mask;
+			home =
+			    connlim_hash(cl, cl->cl_t[j].e_v, cl->cl_t[j].e_af);
 			/* Can j's entry move to i: is home outside (i, j]? */
 			if (i <= j ? (home <= i || home > j) :
 				     (home <= i && home > j))

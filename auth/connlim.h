@@ -3,18 +3,25 @@
  * how many from one source (an IPv4 address or an IPv6 /64, as for bans),
  * across every worker.  A fixed table sized at start, guarded by one
  * mutex: it is touched once per connection opened or closed, never per
- * message.
+ * message.  Sources are placed by a keyed hash (core/siphash.h, a random
+ * key per table), so nobody can choose addresses that share a slot.
  */
 #ifndef SW_AUTH_CONNLIM_H
 #define SW_AUTH_CONNLIM_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/siphash.h"
 
 struct sa;
 struct connlim;
 
 /* A table for at most max_conns connections at a time. */
 int connlim_alloc(struct connlim **clp, size_t max_conns);
+/* The same with a known hash key (tests; NULL: a random one). */
+int connlim_alloc_key(struct connlim **clp, size_t max_conns,
+    const uint8_t key[SIPHASH_KEYLEN]);
 void connlim_free(struct connlim *cl);
 
 /*
@@ -29,5 +36,7 @@ void connlim_give(struct connlim *cl, const struct sa *src);
 /* Connections open now, and from src. */
 unsigned connlim_total(struct connlim *cl);
 unsigned connlim_count(struct connlim *cl, const struct sa *src);
+/* The slot where src's entry starts its probe (tests). */
+size_t connlim_home(const struct connlim *cl, const struct sa *src);
 
 #endif

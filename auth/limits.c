@@ -219,19 +219,6 @@ limits_fail(struct limits *l, const struct sa *src, uint32_t now,
 	return (ban);
 }
 
-void
-limits_ok(struct limits *l, const struct sa *src)
-{
-	struct lbucket *b;
-	struct lentry *e;
-	struct lkey k;
-
-	b = limits_lock(l, src, &k);
-	if ((e = limits_find(b, &k, false)) != NULL)
-		e->e_fails = 0;
-	(void)pthread_mutex_unlock(&b->b_lock);
-}
-
 bool
 limits_challenge(struct limits *l, const struct sa *src, uint64_t now_ms,
     unsigned rate)

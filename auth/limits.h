@@ -41,11 +41,12 @@ bool limits_banned(struct limits *l, const struct sa *src, uint32_t now);
  * Count a failed authentication at now.  When this makes ban_after
  * failures within window seconds, the source is banned for ban_time
  * seconds: returns true and sets *failures.  ban_after 0 does nothing.
+ * A correct authentication does not reset the count: a source holding one
+ * valid account could otherwise interleave it with guesses at others'
+ * passwords for ever.
  */
 bool limits_fail(struct limits *l, const struct sa *src, uint32_t now,
     unsigned ban_after, unsigned window, unsigned ban_time, unsigned *failures);
-/* A correct authentication: the source's failure count starts again. */
-void limits_ok(struct limits *l, const struct sa *src);
 /*
  * May one more challenge go to src at now_ms?  A token bucket holding at
  * most rate tokens, refilled at rate a second.  rate 0: always.

@@ -12,6 +12,7 @@
 
 #include "auth/nonce.h"
 #include "auth/replay.h"
+#include "core/siphash.h"
 
 #define REPLAY_LOCKS 256
 
@@ -19,8 +20,8 @@
 
 /* A use of a nonce that a retransmission may repeat. */
 struct use {
+	uint64_t u_msg; /* replay_msg_hash of the message */
 	uint32_t u_nc;
-	uint32_t u_req;
 	uint32_t u_time;
 };
 
@@ -34,8 +35,11 @@ struct slot {
 	struct use s_recent[REPLAY_RECENT]; /* the last uses, newest first */
 };
 
+_Static_assert(sizeof(struct slot) == 64, "a slot is one cache line");
+
 struct replay {
 	uint32_t r_instance;
+	struct siphash_key r_key; /* message fingerprints */
 	atomic_uint r_counter;
 	pthread_mutex_t r_locks[REPLAY_LOCKS];
 	struct slot *r_slots;
@@ -52,7 +56,8 @@ replay_alloc(struct replay **rp)
 	r->r_slots = calloc(REPLAY_SLOTS, sizeof(*r->r_slots));
 	if (r->r_slots == NULL ||
 	    RAND_bytes((unsigned char *)&r->r_instance,
-		sizeof(r->r_instance)) != 1) {
+		sizeof(r->r_instance)) != 1 ||
+	    siphash_key_random(&r->r_key) != 0) {
 		free(r->r_slots);
 		free(r);
 		return (ENOMEM);
@@ -81,6 +86,12 @@ uint32_t
 replay_instance(const struct replay *r)
 {
 	return (r->r_instance);
+}
+
+uint64_t
+replay_msg_hash(const struct replay *r, const void *msg, size_t len)
+{
+	return (siphash(&r->r_key, msg, len));
 }
 
 static uint64_t
@@ -154,16 +165,16 @@ replay_mark(struct slot *s, uint32_t nc)
 	return (true);
 }
 
-/* The same request with the same nc as one of the last uses, recently? */
+/* The same message with the same nc as one of the last uses, recently? */
 static bool
-replay_is_retrans(const struct slot *s, uint32_t nc, uint32_t req, uint32_t now)
+replay_is_retrans(const struct slot *s, uint32_t nc, uint64_t msg, uint32_t now)
 {
 	size_t i;
 
 	for (i = 0; i < REPLAY_RECENT; i++) {
 		const struct use *u = &s->s_recent[i];
 
-		if (u->u_nc == nc && nc != 0 && u->u_req == req &&
+		if (u->u_nc == nc && nc != 0 && u->u_msg == msg &&
 		    now - u->u_time <= REPLAY_RETRANS_SECS)
 			return (true);
 	}
@@ -172,7 +183,7 @@ replay_is_retrans(const struct slot *s, uint32_t nc, uint32_t req, uint32_t now)
 
 static enum replay_result
 replay_use_slot(struct slot *s, const struct nonce *n, uint64_t key, bool own,
-    uint32_t nc, uint32_t req, uint32_t now)
+    uint32_t nc, uint64_t msg, uint32_t now)
 {
 	if (s->s_key != key || (!own && !s->s_foreign)) {
 		if (own || n->n_time <= s->s_floor)
@@ -185,18 +196,18 @@ replay_use_slot(struct slot *s, const struct nonce *n, uint64_t key, bool own,
 		s->s_bits = 0;
 		memset(s->s_recent, 0, sizeof(s->s_recent));
 	}
-	if (replay_is_retrans(s, nc, req, now))
+	if (replay_is_retrans(s, nc, msg, now))
 		return (REPLAY_RETRANS);
 	if (!replay_mark(s, nc))
 		return (REPLAY_USED);
 	memmove(&s->s_recent[1], &s->s_recent[0],
 	    sizeof(s->s_recent) - sizeof(s->s_recent[0]));
-	s->s_recent[0] = (struct use){ nc, req, now };
+	s->s_recent[0] = (struct use){ msg, nc, now };
 	return (REPLAY_OK);
 }
 
 enum replay_result
-replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint32_t req,
+replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint64_t msg,
     uint32_t now)
 {
 	bool own = n->n_instance == r->r_instance;
@@ -208,7 +219,7 @@ replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint32_t req,
 		return (REPLAY_USED);
 	(void)pthread_mutex_lock(l);
 	res = replay_use_slot(&r->r_slots[i], n,
-	    replay_key(n->n_instance, n->n_counter), own, nc, req, now);
+	    replay_key(n->n_instance, n->n_counter), own, nc, msg, now);
 	(void)pthread_mutex_unlock(l);
 	return (res);
 }

@@ -7,13 +7,20 @@
  * sends REGISTER then SUBSCRIBE on one nonce and lost the REGISTER's 200).
  * Without qop, a nonce is used with nc 1 once: single use.
  *
+ * A retransmission is the same bytes (RFC 3261 17.1.1.2 retransmits a
+ * request unchanged): a request is remembered by a keyed 64-bit hash of
+ * the whole message (SipHash-2-4 under a random key of this process), so a
+ * copy that reuses the nonce and nc with anything changed (a Contact, the
+ * body, the Request-URI, a new branch) is a replay, and nobody who does
+ * not know the key can make a changed message hash the same.
+ *
  * The trade-off: slots are reused round-robin, REPLAY_SLOTS apart.  A
  * nonce whose slot was taken by a newer one is answered as stale (the
  * client re-authenticates with a fresh nonce, one round trip) rather than
  * forgotten, so a replay is never accepted because memory ran out.  With
- * 262144 slots (about 14 MiB) and nonce_ttl 300, that happens only above ~870
- * challenges a second sustained for the whole ttl, which challenge_limit bounds
- * per source.
+ * 262144 slots of 64 bytes (16 MiB) and nonce_ttl 300, that happens only above
+ * ~870 challenges a second sustained for the whole ttl, which challenge_limit
+ * bounds per source.
  *
  * A nonce of another instance sharing the secret (other n_instance) claims
  * its slot (hashed) on first use here; each instance then refuses replays
@@ -26,6 +33,7 @@
 #define SW_AUTH_REPLAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nonce;
@@ -35,7 +43,7 @@ struct nonce;
 
 enum replay_result {
 	REPLAY_OK,      /* first use of this nc: accept */
-	REPLAY_RETRANS, /* the same request again within 32 s: accept */
+	REPLAY_RETRANS, /* the same bytes again within 32 s: accept */
 	REPLAY_USED,    /* nc already used with this nonce: refuse */
 	REPLAY_GONE,    /* the slot now belongs to a newer nonce: stale */
 };
@@ -48,11 +56,13 @@ void replay_free(struct replay *r);
 uint32_t replay_instance(const struct replay *r);
 /* The counter for a new nonce; claims its slot. */
 uint32_t replay_issue(struct replay *r);
+/* The fingerprint of a whole message (msg, len bytes), for replay_use. */
+uint64_t replay_msg_hash(const struct replay *r, const void *msg, size_t len);
 /*
- * Record a use of nonce n with nc (1 when there is no qop) by the request
- * identified by req (a hash of Call-ID, CSeq and top Via branch) at now.
+ * Record a use of nonce n with nc (1 when there is no qop) by the message
+ * whose fingerprint is msg (replay_msg_hash) at now.
  */
 enum replay_result replay_use(struct replay *r, const struct nonce *n,
-    uint32_t nc, uint32_t req, uint32_t now);
+    uint32_t nc, uint64_t msg, uint32_t now);
 
 #endif

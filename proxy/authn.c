@@ -131,24 +131,6 @@ authn_alg_offered(const struct cfg *cfg, enum digest_alg alg)
 	return (false);
 }
 
-/* A hash of what identifies the request, for the retransmission rule. */
-static uint32_t
-authn_req_hash(const struct pkt *p)
-{
-	const struct pl *parts[] = { &p->p_callid, &p->p_via[0].v_branch };
-	uint32_t h = 2166136261u ^ p->p_cseq;
-	size_t i, k;
-
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < parts[k]->l; i++) {
-			h ^= (uint8_t)parts[k]->p[i];
-			h *= 16777619u;
-		}
-		h ^= '|';
-	}
-	return (h);
-}
-
 /* Does the user part of uri equal name, %XX unescaped? */
 static bool
 authn_user_is(const struct pl *uri, const struct digest_str *name)
@@ -219,8 +201,9 @@ authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
     const struct nonce *n, uint32_t now, bool *stale)
 {
 	uint32_t nc = c->dc_qop == DIGEST_QOP_NONE ? 1 : c->dc_nc;
+	uint64_t msg = replay_msg_hash(an->an_replay, p->p_buf, p->p_len);
 
-	switch (replay_use(an->an_replay, n, nc, authn_req_hash(p), now)) {
+	switch (replay_use(an->an_replay, n, nc, msg, now)) {
 	case REPLAY_USED:
 		return (AUTHN_REPLAY);
 	case REPLAY_GONE:
@@ -229,6 +212,32 @@ authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
 	default:
 		return (AUTHN_NONE);
 	}
+}
+
+/*
+ * Does the digest uri name the request's target (the Request-URI, compared
+ * as URIs, RFC 3261 19.1.4) or sipwarden itself (the host and port of one
+ * of our listeners, as bound or advertised; without a port, 5060 for sip:
+ * and 5061 for sips:)?  sipp and phones behind an outbound proxy send the
+ * latter.  Any other uri would let a credential computed for one target
+ * authorize another (RFC 7616 3.4.6).
+ */
+static bool
+authn_uri_ok(const struct snapshot *sn, const struct pkt *p,
+    const struct pl *uri)
+{
+	struct pl user, host, params;
+	uint16_t port;
+
+	if (sipuri_equal(uri, &p->p_ruri))
+		return (true);
+	if (pkt_uri_hostport(uri, &user, &host, &port, &params) != 0)
+		return (false);
+	if (port == 0)
+		port = (uri->l > 4 && (uri->p[3] == 's' || uri->p[3] == 'S')) ?
+		    5061 :
+		    5060;
+	return (snapshot_find_self(sn, &host, port) >= 0);
 }
 
 /* Credentials found: nonce, response, replay, identity, in that order. */
@@ -249,7 +258,7 @@ authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 	if (nr == NONCE_BAD || n.n_alg != (uint8_t)c->dc_alg ||
 	    !authn_alg_offered(cfg, c->dc_alg))
 		return (AUTHN_BAD_NONCE);
-	if (!sipuri_equal(&uri, &p->p_ruri))
+	if (!authn_uri_ok(sn, p, &uri))
 		return (AUTHN_BAD_HEADER);
 	if ((r = authn_response(an, sn, p, c)) != AUTHN_NONE)
 		return (r);

@@ -550,8 +550,6 @@ pipe_authenticate(struct pipe_req *pr, const struct pipe_routes *rt,
 	    (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);
 	if (res->ar_verdict == AUTHN_PASS) {
 		pipe_count(&pr->pr_pc->pc_stats.ps_auth_ok);
-		if (pr->pr_pc->pc_limits != NULL)
-			limits_ok(pr->pr_pc->pc_limits, src);
 		log_event(LOGL_INFO, "auth_ok", src, "user=%s method=%r",
 		    res->ar_user.ds_p, &pr->pr_p->p_method);
 		return (true);

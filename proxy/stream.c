@@ -79,7 +79,7 @@ stream_refusal_name(enum conn_refusal r)
 }
 
 static void conn_process(struct wconn *c);
-static void stream_failed(struct worker *w, const struct flow *dst,
+static void stream_failed(struct worker *w, const struct flow *dst, int err,
     const char *buf, size_t len);
 
 static const struct cfg *
@@ -179,7 +179,7 @@ conn_unsent(struct wconn *c)
 			    fr.fr_why != NULL ? fr.fr_why : "not a message");
 			break;
 		}
-		stream_failed(c->c_w, &c->c_flow, buf, fr.fr_len);
+		stream_failed(c->c_w, &c->c_flow, ENOTCONN, buf, fr.fr_len);
 		(void)evbuffer_drain(out, fr.fr_len);
 	}
 }
@@ -644,19 +644,25 @@ stream_lookup(struct worker *w, uint64_t id)
 	return (c);
 }
 
-/*
- * buf could not go to dst: a request is answered, 503 when the upstream
- * cannot be reached, else 430 Flow Failed (RFC 5626 5.3).
- */
+int
+stream_fail_status(const struct cfg *cfg, const struct flow *dst, int err)
+{
+	if (stream_upstream_addr(cfg, &dst->f_addr))
+		return (503);
+	if (err == ENOBUFS || err == ENOMEM)
+		return (503);
+	return (430);
+}
+
+/* buf could not go to dst (err): a request is answered. */
 static void
-stream_failed(struct worker *w, const struct flow *dst, const char *buf,
-    size_t len)
+stream_failed(struct worker *w, const struct flow *dst, int err,
+    const char *buf, size_t len)
 {
 	struct action act;
 
 	pipeline_flow_failed(w->w_pc, w->w_snap, dst, buf, len,
-	    stream_upstream_addr(stream_cfg(w), &dst->f_addr) ? 503 : 430,
-	    worker_now_ms(), &act);
+	    stream_fail_status(stream_cfg(w), dst, err), worker_now_ms(), &act);
 	worker_act(w, &act);
 }
 
@@ -667,12 +673,13 @@ stream_send(struct worker *w, const struct flow *dst, const char *buf,
 	const struct cfg *cfg = stream_cfg(w);
 	struct wconn *c = NULL;
 	unsigned owner;
+	int err;
 
 	if (dst->f_conn != 0) {
 		owner = CONN_WORKER(dst->f_conn);
 		if (owner != w->w_id) {
-			if (inbox_push(w, owner, dst, buf, len) != 0)
-				stream_failed(w, dst, buf, len);
+			if ((err = inbox_push(w, owner, dst, buf, len)) != 0)
+				stream_failed(w, dst, err, buf, len);
 			return;
 		}
 		c = stream_lookup(w, dst->f_conn);
@@ -688,7 +695,7 @@ stream_send(struct worker *w, const struct flow *dst, const char *buf,
 		c = stream_upstream(w, worker_now_ms());
 	if (c != NULL && conn_write(c, buf, len) == 0)
 		return;
-	stream_failed(w, dst, buf, len);
+	stream_failed(w, dst, ENOTCONN, buf, len);
 }
 
 int

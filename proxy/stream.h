@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfg;
 struct flow;
 struct worker;
 
@@ -88,9 +89,19 @@ void stream_fini(struct worker *w);
 /*
  * Send buf to dst (TCP or TLS): over the connection dst names (handed to
  * its worker when it is another's), or the upstream connection.  When
- * that is not possible the pipeline answers a request with 430.
+ * that is not possible the pipeline answers a request with the status
+ * stream_fail_status() gives.
  */
 void stream_send(struct worker *w, const struct flow *dst, const char *buf,
     size_t len);
+/*
+ * The answer to a request that could not go to dst for err: 503 when dst
+ * is the upstream (it does not answer) or when the message could not be
+ * handed to the worker owning the connection (ENOBUFS: its inbox is full;
+ * ENOMEM): the flow exists, that worker is busy, try again later.  430
+ * Flow Failed (RFC 5626 5.3) when the connection is gone (ENOTCONN,
+ * ENOENT).
+ */
+int stream_fail_status(const struct cfg *cfg, const struct flow *dst, int err);
 
 #endif

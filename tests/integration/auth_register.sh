@@ -18,7 +18,8 @@ SW=$(hostport "$IP" "$SW_PORT")
 
 # sipp answers the first challenge header, and MD5 only: offer MD5
 # first.  Its digest uri is the remote address unless told: -auth_uri
-# makes it sip:sipwarden.test, the Request-URI (sipp adds the scheme).  challenge_limit
+# makes it sip:sipwarden.test, the Request-URI (sipp adds the scheme);
+# both are accepted (the second run below has no -auth_uri).  challenge_limit
 # and ban_after are off: this case measures authentication, and the
 # wrong-password run below must not get the source banned.
 sw_config "algorithms MD5,SHA-256" "challenge_limit 0" "ban_after 0"
@@ -38,6 +39,17 @@ log_lacks 'event=auth_fail' "no authentication of a clean run fails"
 log_lacks 'event=drop' "no message of a clean run is dropped"
 ch=$(log_count "DEBUG event=reply src=[^ ]* code=401 method=REGISTER why=challenge")
 [ "$ch" -ge "$N" ] || fail "$ch challenges logged, want at least $N"
+
+# sipp's own default digest uri (no -auth_uri) names the proxy it sends
+# to, sip:IP:PORT, not the Request-URI: sipwarden itself, accepted (SPEC
+# 4.4).  -auth_uri sip:x would make it sip:sip:x, refused (unit tests).
+sipp_bg pbx2 auth_register_pbx "$PBX_PORT" 20
+sipp_run uac2 auth_register_uac "$UA_PORT" 20 -r 50 "$SW"
+grep -q "uri=\"sip:$SW\"" "$T/uac2.msg" ||
+    fail "sipp without -auth_uri did not write uri=\"sip:$SW\""
+sipp_check uac2 "$SIPP_RC" 20
+sipp_wait pbx2 20
+log_lacks 'event=auth_fail' "sipp's default uri is accepted"
 
 # The same client with the wrong password: every call fails at the
 # client (a 401 again where it wants the 200; -recv_timeout 2000, as

@@ -1,8 +1,8 @@
 #!/bin/bash
-# auth_retransmit: SPEC 4.4, "A UDP retransmission of the same request
-# (same nonce, nc, Call-ID, CSeq and top Via branch, within 32 s) is not
-# a replay: it is forwarded again, so that a lost 200 does not cost the
-# client a re-authentication."  python3 raw UDP, the same bytes sent again:
+# auth_retransmit: SPEC 4.4, "A UDP retransmission of a request (the same
+# bytes within 32 s) is not a replay: it is forwarded again, so that a lost
+# 200 does not cost the client a re-authentication."  python3 raw UDP, the
+# same bytes sent again:
 #  - the accepted request, retransmitted 3 times: forwarded each time on
 #    the same sipwarden branch, the PBX's 200 relayed each time;
 #  - a client that used the same nonce for another request (nc 2, e.g.
@@ -10,7 +10,12 @@
 #    (nc 1, its 200 was lost): still a retransmission, forwarded; and so
 #    is the nc 2 request's;
 #  - the same with the two requests on two nonces (control).
-# Nothing here may be logged auth_fail.
+# Nothing there may be logged auth_fail.  Then the hijack SPEC 4.4 rules
+# out: a copy of an accepted REGISTER, sent from the client's address
+# within 32 s with the same nonce, nc, Call-ID, CSeq and branch but
+# another Contact (or Expires), is a replay: not forwarded, answered with
+# a fresh challenge, logged auth_fail reason=replay; the true
+# retransmission is still forwarded after it.
 set -eu
 . "$SRCDIR/lib.sh"
 need python3
@@ -87,5 +92,30 @@ eb = through(e, eraw, "request e (same nonce, nc 2)")
 through(e, eraw, "e retransmitted", eb)
 through(d, draw, "d (nc 1) retransmitted after e (nc 2) used its nonce", db)
 note("retransmission of the lower nc is forwarded")
+
+# The hijack: the accepted REGISTER with the attacker's Contact.
+n = nonce()
+h = Req("REGISTER", UAP).answer("MD5", "alicepw", n, nc=1)
+hraw = wire(h.text())
+hb = through(h, hraw, "the REGISTER to hijack")
+mine = "<sip:alice@%s>" % h.me
+check(mine.encode() in hraw, "the REGISTER has its Contact")
+for what, forged in (
+        ("another Contact", hraw.replace(mine.encode(),
+                                         b"<sip:alice@192.0.2.66:5060>")),
+        ("an Expires added", hraw.replace(b"Content-Length",
+                                          b"Expires: 86400\r\nContent-Length"))):
+    check(forged != hraw, "the forged copy differs")
+    ua.sendto(forged, (IP, SW))
+    expect(ua, 5, "a fresh challenge for the copy with %s" % what,
+           is_reply_to(h, 401))
+    expect_nothing(pbx, 0.5, "the copy with %s reaching the PBX" % what,
+                   is_forward_of(h))
+    log.wait(r"WARN event=auth_fail src=\S+ user=alice reason=replay "
+             r"method=REGISTER$", "the copy with %s logged as a replay" % what)
+    note("a copy with %s is a replay" % what)
+log.skip()
+through(h, hraw, "the true retransmission after the copies", hb)
+note("the unchanged retransmission still passes")
 PY
 sw_stop

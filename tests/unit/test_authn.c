@@ -458,6 +458,118 @@ START_TEST(test_uri_compared_as_uri)
 }
 END_TEST
 
+/* sipp and phones behind an outbound proxy: the uri names sipwarden. */
+static const struct {
+	const char *uri;
+	const char *extra; /* config lines */
+	bool ok;
+} uri_self_cases[] = {
+	{ "sip:127.0.0.1:5060", NULL, true },
+	{ "sip:127.0.0.1", NULL, true }, /* 5060 by default */
+	{ "sip:bob@127.0.0.1:5060;transport=udp", NULL, true },
+	{ "sips:127.0.0.1", NULL, false },         /* 5061: not ours */
+	{ "sip:127.0.0.1:5061", NULL, false },     /* another port */
+	{ "sip:127.0.0.2:5060", NULL, false },     /* another address */
+	{ "sip:sip:127.0.0.1:5060", NULL, false }, /* sipp -auth_uri sip:x */
+	{ "sip:other.example.org", NULL, false },  /* another target */
+	{ "tel:+15551234", NULL, false },
+	{ "sip:[::1]:5060", NULL, false },
+	{ "sip:SW.Example.org:5090",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", true },
+	{ "sip:sw.example.org",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", false },
+	{ "sip:sw.example.org:7000",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org:7000\n", true },
+	{ "sip:[::1]:5070", "listen udp:[::1]:5070\n", true },
+	{ "sip:[0:0::1]:5070", "listen udp:[::1]:5070\n", true },
+};
+
+/*
+ * A copy of an authenticated request that reuses its nonce, nc, Call-ID,
+ * CSeq and branch but changes anything else is a replay, not a
+ * retransmission (SPEC 4.4): a registration cannot be hijacked by
+ * resending the credentials with another Contact.  The digest uri names
+ * sipwarden, so even a changed Request-URI reaches the replay check.
+ */
+static const struct {
+	const char *what, *from, *to;
+} replay_changes[] = {
+	{ "Contact", "<sip:alice@10.0.0.7:5062>",
+	    "<sip:alice@203.0.113.66:5062>" },
+	{ "body", "\r\n\r\nabcd", "\r\n\r\nabce" },
+	{ "Request-URI", "REGISTER sip:sipwarden.test SIP",
+	    "REGISTER sip:x.test SIP" },
+	{ "To", "To: <sip:alice@", "To: \"Alice\" <sip:alice@" },
+	{ "Expires", "Expires: 3600", "Expires: 7200" },
+	{ "Max-Forwards", "Max-Forwards: 70", "Max-Forwards: 69" },
+	{ "branch", "branch=z9hG4bK2", "branch=z9hG4bK3" },
+	{ "one byte more", "abcd", "abcd\r\n" },
+};
+
+static void
+replace(char *msg, size_t size, const char *from, const char *to)
+{
+	char tmp[4096];
+	char *at = strstr(msg, from);
+
+	ck_assert_ptr_nonnull(at);
+	(void)snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)(at - msg), msg, to,
+	    at + strlen(from));
+	(void)snprintf(msg, size, "%s", tmp);
+}
+
+START_TEST(test_changed_copy_is_a_replay)
+{
+	struct req r = reg;
+	char msg[4096], copy[4096], nonce[64];
+
+	r.uri = "sip:127.0.0.1:5060";
+	r.extra = "Contact: <sip:alice@10.0.0.7:5062>\r\nExpires: 3600\r\n";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	r.cseq = 2;
+	build(&r, msg, sizeof(msg));
+	replace(msg, sizeof(msg), "Content-Length: 0\r\n\r\n",
+	    "Content-Length: 4\r\n\r\nabcd");
+	handle(msg);
+	ck_assert(forwarded());
+	(void)snprintf(copy, sizeof(copy), "%s", msg);
+	replace(copy, sizeof(copy), replay_changes[_i].from,
+	    replay_changes[_i].to);
+	if (strcmp(replay_changes[_i].what, "one byte more") == 0)
+		replace(copy, sizeof(copy), "Content-Length: 4",
+		    "Content-Length: 6");
+	handle(copy);
+	ck_assert_msg(!forwarded(), "a copy with another %s was forwarded",
+	    replay_changes[_i].what);
+	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+	/* The original, byte for byte, is still a retransmission. */
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+}
+END_TEST
+
+START_TEST(test_uri_naming_sipwarden)
+{
+	struct req r = reg;
+
+	if (uri_self_cases[_i].extra != NULL)
+		reload(uri_self_cases[_i].extra);
+	r.ruri = "sip:pbx.example.org";
+	r.uri = uri_self_cases[_i].uri;
+	challenge_answer(r, 0);
+	ck_assert_msg(forwarded() == uri_self_cases[_i].ok, "uri %s",
+	    uri_self_cases[_i].uri);
+	ck_assert_uint_eq(fails(AUTHN_BAD_HEADER),
+	    uri_self_cases[_i].ok ? 0 : 1);
+}
+END_TEST
+
 START_TEST(test_other_realm_credentials_stay)
 {
 	struct req r = reg;
@@ -639,6 +751,7 @@ START_TEST(test_ban_only_for_password_reasons)
 {
 	struct limits *l = with_limits("ban_after 2\n");
 	struct req r = reg;
+	char msg[4096];
 	int i;
 
 	/* Failures that reveal nothing about a password never ban. */
@@ -648,15 +761,21 @@ START_TEST(test_ban_only_for_password_reasons)
 	ck_assert_uint_eq(fails(AUTHN_WRONG_REALM), 5);
 	challenge_answer(reg, 0);
 	ck_assert(forwarded());
-	/* A success resets the count: one more failure does not ban. */
+	/*
+	 * A success does not reset the count: a source holding one valid
+	 * account cannot interleave it with guesses at other passwords.
+	 */
 	r = reg;
 	r.pass = "wrong";
 	challenge_answer(r, 0);
 	challenge_answer(reg, 0);
 	ck_assert(forwarded());
 	challenge_answer(r, 0);
-	challenge_answer(reg, 0);
-	ck_assert(forwarded());
+	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 2);
+	build(&reg, msg, sizeof(msg));
+	handle(msg);
+	ck_assert_int_eq(act.a_kind, ACT_DROP);
+	ck_assert_int_eq(act.a_drop, DROP_BANNED);
 	pctx_free(pc);
 	pc = NULL;
 	limits_free(l);
@@ -721,11 +840,15 @@ test_suite(void)
 	tcase_add_test(tc, test_sha512_256_when_configured);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_look_the_same);
 	tcase_add_test(tc, test_replay_refused_retransmission_forwarded);
+	tcase_add_loop_test(tc, test_changed_copy_is_a_replay, 0,
+	    (int)(sizeof(replay_changes) / sizeof(replay_changes[0])));
 	tcase_add_test(tc, test_no_qop_nonce_single_use);
 	tcase_add_test(tc, test_stale_nonce_only_with_right_response);
 	tcase_add_test(tc, test_nonce_bound_to_source_and_algorithm);
 	tcase_add_test(tc, test_realm_and_header_failures);
 	tcase_add_test(tc, test_uri_compared_as_uri);
+	tcase_add_loop_test(tc, test_uri_naming_sipwarden, 0,
+	    (int)(sizeof(uri_self_cases) / sizeof(uri_self_cases[0])));
 	tcase_add_test(tc, test_other_realm_credentials_stay);
 	tcase_add_test(tc, test_identity_check_modes);
 	tcase_add_test(tc, test_ack_and_cancel_never_challenged);

@@ -213,6 +213,50 @@ START_TEST(test_connlim_table_full)
 END_TEST
 
 /*
+ * The hash was unkeyed: v ^ af times a constant, the top 32 bits.  Sources
+ * chosen to share a home slot under it (here 64 /64s of one IPv6 block)
+ * would make one long probe run; under a random key they spread, and two
+ * tables place the same sources differently.
+ */
+static size_t
+unkeyed_home(uint64_t v, uint8_t af)
+{
+	v ^= af;
+	return ((size_t)((v * 0x9e3779b97f4a7c15ull) >> 32) & (SLOTS - 1));
+}
+
+START_TEST(test_connlim_hash_is_keyed)
+{
+	struct connlim *other;
+	struct sa src[64];
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	unsigned per[SLOTS] = { 0 }, most = 0, same = 0;
+	uint64_t v;
+	size_t n = 0, i, h;
+
+	/* The /64 prefixes that the unkeyed hash sent to slot 0. */
+	for (v = 0x20010db800000000ull; n < 64; v++) {
+		if (unkeyed_home(v, 6) !=
+		    unkeyed_home(0x20010db800000000ull, 6))
+			continue;
+		for (i = 0; i < 8; i++)
+			a[i] = (uint8_t)(v >> (56 - 8 * i));
+		sa_set_in6(&src[n++], a, 5060);
+	}
+	ck_assert_int_eq(connlim_alloc(&other, 10), 0);
+	for (i = 0; i < n; i++) {
+		h = connlim_home(cl, &src[i]);
+		if (++per[h] > most)
+			most = per[h];
+		same += h == connlim_home(other, &src[i]);
+	}
+	connlim_free(other);
+	ck_assert_uint_le(most, 6);
+	ck_assert_uint_le(same, 6);
+}
+END_TEST
+
+/*
  * The stress tests: a pool of sources, a count per source kept by hand,
  * and the answer connlim_take must give, worked out from those counts.
  */
@@ -237,13 +281,14 @@ rnd(void)
 	return ((uint32_t)((md.m_rng * 0x2545f4914f6cdd1dull) >> 32));
 }
 
-/* Where connlim.c puts an IPv4 source today (its hash, as of writing). */
+/* Where the table puts an IPv4 source. */
 static size_t
 home_slot(uint32_t v4)
 {
-	uint64_t v = (uint64_t)v4 ^ 4;
+	struct sa s;
 
-	return ((size_t)((v * 0x9e3779b97f4a7c15ull) >> 32) & (SLOTS - 1));
+	sa_set_in(&s, v4, 5060);
+	return (connlim_home(cl, &s));
 }
 
 /*
@@ -481,6 +526,7 @@ test_suite(void)
 	tcase_add_test(tc, test_connlim_give_frees);
 	tcase_add_test(tc, test_connlim_give_unknown_does_nothing);
 	tcase_add_test(tc, test_connlim_table_full);
+	tcase_add_test(tc, test_connlim_hash_is_keyed);
 	tcase_add_loop_test(tc, test_connlim_stress_against_model, 0,
 	    sizeof(seeds) / sizeof(seeds[0]));
 	tcase_add_loop_test(tc, test_connlim_remove_orders, 0, 4);

@@ -67,20 +67,6 @@ START_TEST(test_limits_window_restarts)
 }
 END_TEST
 
-START_TEST(test_limits_ok_resets)
-{
-	unsigned f = 0;
-	int i;
-
-	for (i = 0; i < 9; i++)
-		ck_assert(!limits_fail(l, &a4, 1000, 10, 60, 600, &f));
-	limits_ok(l, &a4);
-	for (i = 0; i < 9; i++)
-		ck_assert(!limits_fail(l, &a4, 1001, 10, 60, 600, &f));
-	ck_assert(!limits_banned(l, &a4, 1001));
-}
-END_TEST
-
 START_TEST(test_limits_ban_after_zero_disables)
 {
 	unsigned f = 0;
@@ -208,7 +194,6 @@ test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_limits_ban_after_failures_in_window);
 	tcase_add_test(tc, test_limits_window_restarts);
-	tcase_add_test(tc, test_limits_ok_resets);
 	tcase_add_test(tc, test_limits_ban_after_zero_disables);
 	tcase_add_test(tc, test_limits_ipv6_is_its_64_and_mapped_is_v4);
 	tcase_add_test(tc, test_limits_sweep_ends_bans);

@@ -64,7 +64,7 @@ foreign(uint32_t instance, uint32_t counter)
 }
 
 static enum replay_result
-use(const struct nonce *n, uint32_t nc, uint32_t req, uint32_t now)
+use(const struct nonce *n, uint32_t nc, uint64_t req, uint32_t now)
 {
 	return (replay_use(rp, n, nc, req, now));
 }

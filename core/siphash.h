@@ -1,0 +1,29 @@
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
+ * 2012): a keyed 64-bit hash for tables and memories that attackers feed
+ * (the connection counts per source, the replay memory's message
+ * fingerprints).  With a random key nobody outside the process knows, an
+ * attacker can neither aim collisions at one bucket nor make two different
+ * messages look the same.
+ */
+#ifndef SW_CORE_SIPHASH_H
+#define SW_CORE_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIPHASH_KEYLEN 16
+
+struct siphash_key {
+	uint64_t sk_k0;
+	uint64_t sk_k1;
+};
+
+/* The key from 16 bytes (little endian halves, as the paper's vectors). */
+void siphash_key_set(struct siphash_key *k,
+    const uint8_t bytes[SIPHASH_KEYLEN]);
+/* A fresh random key; 0 or EIO when the random generator fails. */
+int siphash_key_random(struct siphash_key *k);
+uint64_t siphash(const struct siphash_key *k, const void *data, size_t len);
+
+#endif

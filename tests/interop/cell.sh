@@ -111,13 +111,19 @@ need openssl ss timeout
 #   sipp answers the first challenge header: MD5 first;
 #   others get sipwarden's default (SHA-256,MD5) and must show the stale
 #   round trip.
+# And whether alice's first INVITE must be challenged (407): linphone
+# (belle-sip) sends Proxy-Authorization at once, on the nonce it holds
+# from the REGISTER's 401 (same realm, same address: a valid answer), so
+# there a 407 is not required.
 ALGS=
 REFRESH=stale
+INVITE407=required
 case $CLIENT in
+linphone) INVITE407=optional ;;
 baresip)
 	ALGS=MD5
 	REFRESH=fresh
-	add_note "algorithms MD5 (libre 1.1 refuses a SHA-256 challenge)"
+	add_note "algorithms MD5 only"
 	;;
 sipp) ALGS=MD5,SHA-256 ;;
 esac
@@ -306,8 +312,13 @@ AC=$(swl "INFO event=auth_ok src=[^ ]+ user=alice method=INVITE$" | src_of)
 if [ -z "$AC" ]; then
 	step_fail call "sipwarden logged no auth_ok for alice's INVITE"
 else
-	has "DEBUG event=reply src=127\\.0\\.0\\.1:[0-9]+ code=407 method=INVITE why=challenge" ||
-	    step_fail call "no 407 challenge to alice's first INVITE"
+	if ! has "DEBUG event=reply src=127\\.0\\.0\\.1:[0-9]+ code=407 method=INVITE why=challenge"; then
+		if [ "$INVITE407" = required ]; then
+			step_fail call "no 407 challenge to alice's first INVITE"
+		else
+			add_note "INVITE authenticated without a 407 (nonce from the REGISTER)"
+		fi
+	fi
 	for m in INVITE ACK BYE; do
 		has "DEBUG event=forward src=$(re "$AC") method=$m dst=$(re "$KAM_DST")$" ||
 		    step_fail call "alice's $m from $AC was not forwarded to Kamailio $KAM_DST"
@@ -351,7 +362,7 @@ else
 	    step_fail refresh "$n auth_ok lines for alice's REGISTER, want 3 or more (register, refresh, unregister)"
 	! has "event=auth_fail src=[^ ]+ user=alice reason=stale_nonce" ||
 	    step_fail refresh "alice got a stale nonce: this client was thought never to send one again"
-	add_note "refresh: fresh challenge (client never reuses a nonce)"
+	add_note "refresh: no stale (never resends a nonce)"
 fi
 step_ok refresh
 

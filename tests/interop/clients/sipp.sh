@@ -97,7 +97,9 @@ finish() {
 # why NAME: a short reason from NAME's sipp error file.
 why() {
 	local e
-	e=$(grep -v '^ *$' "$CELL_DIR/$1.err" 2>/dev/null | tail -n 1 | cut -c1-160) || :
+	e=$(grep -E '^[0-9-]+[[:space:]]+[0-9:.]+[[:space:]]+[0-9.]+: ' "$CELL_DIR/$1.err" 2>/dev/null |
+	    tail -n 1 | sed -E 's/^[0-9-]+[[:space:]]+[0-9:.]+[[:space:]]+[0-9.]+: //' |
+	    cut -c1-200) || :
 	printf '%s' "${e:-no error logged}"
 }
 

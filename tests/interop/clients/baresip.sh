@@ -16,6 +16,7 @@
 TP=${1:?usage: baresip.sh udp|tcp|tls}
 
 command -v baresip >/dev/null 2>&1 || skip "baresip is not installed (Debian baresip-core)"
+command -v python3 >/dev/null 2>&1 || skip "python3 (the ctrl_tcp driver) is not installed"
 MODS=/usr/lib/baresip/modules
 for m in account menu ctrl_tcp g711; do
 	[ -e "$MODS/$m.so" ] || skip "baresip module $m.so is missing from $MODS"
@@ -76,17 +77,18 @@ start() {
 start "$A_USER" "$A_CTL"
 start "$B_USER" "$B_CTL"
 
-python3 "$CLIENTS_DIR/baresip_ctl.py" steps "$A_CTL" "$B_CTL" \
+BARESIP_A_TRACE=$CELL_DIR/$A_USER.trace python3 "$CLIENTS_DIR/baresip_ctl.py" steps "$A_CTL" "$B_CTL" \
     "sip:$A_USER@$DOMAIN" "sip:$B_USER@$DOMAIN" "sip:$B_USER@$DOMAIN" ||
     STEPS_FAILED=1
 
-# unregister: both were asked to quit; each must be gone within 20 s and
-# its trace must show the 200 to its REGISTER with expires=0.
+# unregister: both were asked to quit; each must be gone within 30 s (a
+# callee whose 200 was never ACKed waits for its 32 s timer first) and its
+# trace must show the 200 to its REGISTER with expires=0.
 why=
 for u in "$A_USER" "$B_USER"; do
 	eval "pid=\$PID_$u"
-	if ! wait_gone "$pid" 20; then
-		why="${why:+$why; }$u did not quit within 20 s"
+	if ! wait_gone "$pid" 30; then
+		why="${why:+$why; }$u did not quit within 30 s"
 		continue
 	fi
 	out=$(python3 "$CLIENTS_DIR/baresip_ctl.py" unregistered "$CELL_DIR/$u.trace") ||

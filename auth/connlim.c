@@ -54,8 +54,11 @@ connlim_alloc_key(struct connlim **clp, size_t max_conns,
 		return (ENOMEM);
 	if (key != NULL)
 		siphash_key_set(&cl->cl_key, key);
-	if ((key == NULL && siphash_key_random(&cl->cl_key) != 0) ||
-	    (cl->cl_t = calloc(n, sizeof(*cl->cl_t))) == NULL) {
+	if (key == NULL && siphash_key_random(&cl->cl_key) != 0) {
+		free(cl);
+		return (EIO);
+	}
+	if ((cl->cl_t = calloc(n, sizeof(*cl->cl_t))) == NULL) {
 		free(cl);
 		return (ENOMEM);
 	}

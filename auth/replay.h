@@ -7,12 +7,14 @@
  * sends REGISTER then SUBSCRIBE on one nonce and lost the REGISTER's 200).
  * Without qop, a nonce is used with nc 1 once: single use.
  *
- * A retransmission is the same bytes (RFC 3261 17.1.1.2 retransmits a
- * request unchanged): a request is remembered by a keyed 64-bit hash of
- * the whole message (SipHash-2-4 under a random key of this process), so a
- * copy that reuses the nonce and nc with anything changed (a Contact, the
- * body, the Request-URI, a new branch) is a replay, and nobody who does
- * not know the key can make a changed message hash the same.
+ * A retransmission is the same bytes from the same place (RFC 3261
+ * 17.1.1.2 retransmits a request unchanged): a request is remembered by a
+ * keyed 64-bit hash of where it came from (the caller's bytes: transport,
+ * address and port, connection) and of the whole message (SipHash-2-4
+ * under a random key of this process), so a copy that reuses the nonce
+ * and nc with anything changed (a Contact, the body, the Request-URI, a
+ * new branch, another source port) is a replay, and nobody who does not
+ * know the key can make a changed message hash the same.
  *
  * The trade-off: slots are reused round-robin, REPLAY_SLOTS apart.  A
  * nonce whose slot was taken by a newer one is answered as stale (the
@@ -56,8 +58,12 @@ void replay_free(struct replay *r);
 uint32_t replay_instance(const struct replay *r);
 /* The counter for a new nonce; claims its slot. */
 uint32_t replay_issue(struct replay *r);
-/* The fingerprint of a whole message (msg, len bytes), for replay_use. */
-uint64_t replay_msg_hash(const struct replay *r, const void *msg, size_t len);
+/*
+ * The fingerprint of a message (msg, len bytes) that came from the place
+ * named by from (fromlen bytes), for replay_use.
+ */
+uint64_t replay_msg_hash(const struct replay *r, const void *from,
+    size_t fromlen, const void *msg, size_t len);
 /*
  * Record a use of nonce n with nc (1 when there is no qop) by the message
  * whose fingerprint is msg (replay_msg_hash) at now.

@@ -10,12 +10,9 @@
 
 #include "core/siphash.h"
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPHASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-struct sipstate {
-	uint64_t v0, v1, v2, v3;
-};
-
+/* 8 bytes as a little-endian word. */
 static uint64_t
 siphash_le64(const uint8_t *p)
 {
@@ -24,32 +21,34 @@ siphash_le64(const uint8_t *p)
 	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56);
 }
 
+/* One SipRound over the state v[0..3]. */
 static void
-siphash_round(struct sipstate *s)
+siphash_round(uint64_t *v)
 {
-	s->v0 += s->v1;
-	s->v1 = ROTL(s->v1, 13);
-	s->v1 ^= s->v0;
-	s->v0 = ROTL(s->v0, 32);
-	s->v2 += s->v3;
-	s->v3 = ROTL(s->v3, 16);
-	s->v3 ^= s->v2;
-	s->v0 += s->v3;
-	s->v3 = ROTL(s->v3, 21);
-	s->v3 ^= s->v0;
-	s->v2 += s->v1;
-	s->v1 = ROTL(s->v1, 17);
-	s->v1 ^= s->v2;
-	s->v2 = ROTL(s->v2, 32);
+	v[0] += v[1];
+	v[1] = SIPHASH_ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = SIPHASH_ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = SIPHASH_ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = SIPHASH_ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = SIPHASH_ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = SIPHASH_ROTL(v[2], 32);
 }
 
+/* Absorb one word of input: two compression rounds. */
 static void
-siphash_word(struct sipstate *s, uint64_t m)
+siphash_word(uint64_t *v, uint64_t m)
 {
-	s->v3 ^= m;
-	siphash_round(s);
-	siphash_round(s);
-	s->v0 ^= m;
+	v[3] ^= m;
+	siphash_round(v);
+	siphash_round(v);
+	v[0] ^= m;
 }
 
 void
@@ -70,25 +69,60 @@ siphash_key_random(struct siphash_key *k)
 	return (0);
 }
 
+void
+siphash_init(struct siphash_state *s, const struct siphash_key *k)
+{
+	s->ss_v[0] = k->sk_k0 ^ 0x736f6d6570736575ULL;
+	s->ss_v[1] = k->sk_k1 ^ 0x646f72616e646f6dULL;
+	s->ss_v[2] = k->sk_k0 ^ 0x6c7967656e657261ULL;
+	s->ss_v[3] = k->sk_k1 ^ 0x7465646279746573ULL;
+	s->ss_len = 0;
+}
+
+void
+siphash_update(struct siphash_state *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t have = (size_t)(s->ss_len & 7), n;
+
+	s->ss_len += len;
+	if (have > 0) {
+		n = 8 - have < len ? 8 - have : len;
+		memcpy(s->ss_buf + have, p, n);
+		p += n;
+		len -= n;
+		if (have + n < 8)
+			return;
+		siphash_word(s->ss_v, siphash_le64(s->ss_buf));
+	}
+	for (; len >= 8; p += 8, len -= 8)
+		siphash_word(s->ss_v, siphash_le64(p));
+	if (len > 0)
+		memcpy(s->ss_buf, p, len);
+}
+
+uint64_t
+siphash_final(struct siphash_state *s)
+{
+	uint8_t last[8] = { 0 };
+	size_t i, tail = (size_t)(s->ss_len & 7);
+
+	if (tail > 0)
+		memcpy(last, s->ss_buf, tail);
+	last[7] = (uint8_t)s->ss_len;
+	siphash_word(s->ss_v, siphash_le64(last));
+	s->ss_v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		siphash_round(s->ss_v);
+	return (s->ss_v[0] ^ s->ss_v[1] ^ s->ss_v[2] ^ s->ss_v[3]);
+}
+
 uint64_t
 siphash(const struct siphash_key *k, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	struct sipstate s = { k->sk_k0 ^ 0x736f6d6570736575ULL,
-		k->sk_k1 ^ 0x646f72616e646f6dULL,
-		k->sk_k0 ^ 0x6c7967656e657261ULL,
-		k->sk_k1 ^ 0x7465646279746573ULL };
-	uint8_t last[8] = { 0 };
-	size_t i, tail = len & 7;
+	struct siphash_state s;
 
-	for (i = 0; i + 8 <= len; i += 8)
-		siphash_word(&s, siphash_le64(p + i));
-	if (tail > 0)
-		memcpy(last, p + i, tail);
-	last[7] = (uint8_t)len;
-	siphash_word(&s, siphash_le64(last));
-	s.v2 ^= 0xff;
-	for (i = 0; i < 4; i++)
-		siphash_round(&s);
-	return (s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+	siphash_init(&s, k);
+	siphash_update(&s, data, len);
+	return (siphash_final(&s));
 }

@@ -20,6 +20,7 @@
 #include "core/obuf.h"
 #include "core/sipuri.h"
 #include "proxy/authn.h"
+#include "proxy/branch.h"
 #include "proxy/pkt.h"
 #include "proxy/snapshot.h"
 
@@ -195,17 +196,55 @@ authn_response(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 	return (AUTHN_NONE);
 }
 
-/* The replay check, once the response is known to be right. */
+/*
+ * Where a message came from, as bytes for its fingerprint: transport,
+ * listener, connection, address and port.  Returns their length.
+ */
+static size_t
+authn_from_bytes(const struct flow *src, uint8_t out[32])
+{
+	const struct sa *a = &src->f_addr;
+	uint16_t port = sa_port(a);
+	size_t n = 0, i;
+
+	out[n++] = src->f_tp;
+	out[n++] = src->f_lsock;
+	for (i = 0; i < 8; i++)
+		out[n++] = (uint8_t)(src->f_conn >> (8 * i));
+	out[n++] = (uint8_t)sa_af(a);
+	if (sa_af(a) == AF_INET6) {
+		memcpy(out + n, a->u.in6.sin6_addr.s6_addr, 16);
+		n += 16;
+	} else {
+		memcpy(out + n, &a->u.in.sin_addr.s_addr, 4);
+		n += 4;
+	}
+	out[n++] = (uint8_t)(port >> 8);
+	out[n++] = (uint8_t)port;
+	return (n);
+}
+
+/*
+ * The replay check, once the response is known to be right.  Only UDP
+ * retransmits (RFC 3261 17.1.1.2): the same bytes again on a stream are
+ * a replay.
+ */
 static enum authn_reason
-authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
-    const struct nonce *n, uint32_t now, bool *stale)
+authn_replay(struct authn *an, const struct pkt *p, const struct flow *src,
+    const struct digest_cred *c, const struct nonce *n, uint32_t now,
+    bool *stale)
 {
 	uint32_t nc = c->dc_qop == DIGEST_QOP_NONE ? 1 : c->dc_nc;
-	uint64_t msg = replay_msg_hash(an->an_replay, p->p_buf, p->p_len);
+	uint8_t from[32];
+	size_t fromlen = authn_from_bytes(src, from);
+	uint64_t msg =
+	    replay_msg_hash(an->an_replay, from, fromlen, p->p_buf, p->p_len);
 
 	switch (replay_use(an->an_replay, n, nc, msg, now)) {
 	case REPLAY_USED:
 		return (AUTHN_REPLAY);
+	case REPLAY_RETRANS:
+		return (src->f_tp == TP_UDP ? AUTHN_NONE : AUTHN_REPLAY);
 	case REPLAY_GONE:
 		*stale = true;
 		return (AUTHN_STALE_NONCE);
@@ -216,34 +255,37 @@ authn_replay(struct authn *an, const struct pkt *p, const struct digest_cred *c,
 
 /*
  * Does the digest uri name the request's target (the Request-URI, compared
- * as URIs, RFC 3261 19.1.4) or sipwarden itself (the host and port of one
- * of our listeners, as bound or advertised; without a port, 5060 for sip:
- * and 5061 for sips:)?  sipp and phones behind an outbound proxy send the
- * latter.  Any other uri would let a credential computed for one target
+ * as URIs, RFC 3261 19.1.4) or sipwarden itself?  sipp and phones behind
+ * an outbound proxy send the latter: the bare host and port of one of our
+ * listeners (snapshot_uri_self), with no user part, no headers and no
+ * parameter but transport and lr.  A user part would name someone at our
+ * address (sip:100@sw.example.org, where sipwarden is the domain), maddr
+ * another host: a credential computed for one target must never
  * authorize another (RFC 7616 3.4.6).
  */
 static bool
 authn_uri_ok(const struct snapshot *sn, const struct pkt *p,
     const struct pl *uri)
 {
-	struct pl user, host, params;
-	uint16_t port;
+	struct pl user, params, name, val, whole;
+	size_t pos = 0;
 
 	if (sipuri_equal(uri, &p->p_ruri))
 		return (true);
-	if (pkt_uri_hostport(uri, &user, &host, &port, &params) != 0)
+	if (memchr(uri->p, '?', uri->l) != NULL ||
+	    snapshot_uri_self(sn, uri, &user, &params) < 0 || user.l > 0)
 		return (false);
-	if (port == 0)
-		port = (uri->l > 4 && (uri->p[3] == 's' || uri->p[3] == 'S')) ?
-		    5061 :
-		    5060;
-	return (snapshot_find_self(sn, &host, port) >= 0);
+	while (pkt_param_next(&params, &pos, &name, &val, &whole))
+		if (pl_strcasecmp(&name, "transport") != 0 &&
+		    pl_strcasecmp(&name, "lr") != 0)
+			return (false);
+	return (pos >= params.l);
 }
 
 /* Credentials found: nonce, response, replay, identity, in that order. */
 static enum authn_reason
 authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
-    const struct sa *src, uint32_t now, const struct digest_cred *c,
+    const struct flow *src, uint32_t now, const struct digest_cred *c,
     bool *stale)
 {
 	const struct cfg *cfg = sn->sn_cfg;
@@ -253,8 +295,8 @@ authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 	enum authn_reason r;
 	struct nonce n;
 
-	nr = nonce_check(an->an_mac, sn->sn_secrets, &text, src, cfg->c_realm,
-	    now, cfg->c_nonce_ttl, &n);
+	nr = nonce_check(an->an_mac, sn->sn_secrets, &text, &src->f_addr,
+	    cfg->c_realm, now, cfg->c_nonce_ttl, &n);
 	if (nr == NONCE_BAD || n.n_alg != (uint8_t)c->dc_alg ||
 	    !authn_alg_offered(cfg, c->dc_alg))
 		return (AUTHN_BAD_NONCE);
@@ -266,7 +308,7 @@ authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 		*stale = true;
 		return (AUTHN_STALE_NONCE);
 	}
-	if ((r = authn_replay(an, p, c, &n, now, stale)) != AUTHN_NONE)
+	if ((r = authn_replay(an, p, src, c, &n, now, stale)) != AUTHN_NONE)
 		return (r);
 	if (!authn_identity(cfg, p, &c->dc_username))
 		return (AUTHN_IDENTITY);
@@ -275,7 +317,7 @@ authn_verify(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 
 void
 authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
-    const struct sa *src, uint32_t now, struct authn_result *res)
+    const struct flow *src, uint32_t now, struct authn_result *res)
 {
 	struct digest_cred c;
 	bool found;
@@ -291,6 +333,20 @@ authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 		res->ar_verdict = AUTHN_PASS;
 	else if (res->ar_reason == AUTHN_IDENTITY)
 		res->ar_verdict = AUTHN_FORBIDDEN;
+}
+
+void
+authn_strip(const struct snapshot *sn, const struct pkt *p,
+    struct authn_result *res)
+{
+	struct authn_result tmp;
+	struct digest_cred c;
+	bool found;
+
+	memset(&tmp, 0, sizeof(tmp));
+	(void)authn_find(sn, p, &c, &tmp, &found);
+	memcpy(res->ar_strip, tmp.ar_strip, sizeof(res->ar_strip));
+	res->ar_nstrip = tmp.ar_nstrip;
 }
 
 int

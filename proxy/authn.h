@@ -13,6 +13,7 @@
 
 #include "auth/digest.h"
 
+struct flow;
 struct mac;
 struct obuf;
 struct pkt;
@@ -71,9 +72,21 @@ bool authn_reason_bans(enum authn_reason r);
 int authn_init(struct authn *an, struct mac *m, struct replay *r);
 void authn_fini(struct authn *an);
 
-/* Decide for request p from src at now (seconds). */
+/*
+ * Decide for request p from src at now (seconds).  The nonce is bound to
+ * src's address; a retransmission must come over UDP from the same
+ * address, port and listener.
+ */
 void authn_request(struct authn *an, const struct snapshot *sn,
-    const struct pkt *p, const struct sa *src, uint32_t now,
+    const struct pkt *p, const struct flow *src, uint32_t now,
+    struct authn_result *res);
+
+/*
+ * Our realm's credential lines in p, into res->ar_strip, for a request
+ * that passes without authn_request (ACK, CANCEL, a dialog token, a
+ * trusted source): they never reach the PBX.
+ */
+void authn_strip(const struct snapshot *sn, const struct pkt *p,
     struct authn_result *res);
 
 /*

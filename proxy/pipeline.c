@@ -282,16 +282,9 @@ pipe_dialog_creating(const struct pkt *p)
 static bool
 pipe_uri_ours(const struct snapshot *sn, const struct pl *uri, struct pl *user)
 {
-	struct pl host, params;
-	uint16_t port;
+	struct pl params;
 
-	if (pkt_uri_hostport(uri, user, &host, &port, &params) != 0)
-		return (false);
-	if (port == 0)
-		port = uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0 ?
-		    5061 :
-		    5060;
-	return (snapshot_find_self(sn, &host, port) >= 0);
+	return (snapshot_uri_self(sn, uri, user, &params) >= 0);
 }
 
 /* What our Route elements on top of a request say. */
@@ -546,8 +539,8 @@ pipe_authenticate(struct pipe_req *pr, const struct pipe_routes *rt,
 	/* In a dialog we Record-Routed: both tokens of our Route verify. */
 	if (rt->rt_dialog > 0 && rt->rt_flow > 0)
 		return (true);
-	authn_request(&pr->pr_pc->pc_authn, pr->pr_sn, pr->pr_p, src,
-	    (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);
+	authn_request(&pr->pr_pc->pc_authn, pr->pr_sn, pr->pr_p,
+	    &pr->pr_in->pi_src, (uint32_t)(pr->pr_in->pi_now_ms / 1000), res);
 	if (res->ar_verdict == AUTHN_PASS) {
 		pipe_count(&pr->pr_pc->pc_stats.ps_auth_ok);
 		log_event(LOGL_INFO, "auth_ok", src, "user=%s method=%r",
@@ -595,6 +588,9 @@ pipe_to_upstream(struct pipe_req *pr)
 	if (!ack && !pkt_method_is(&p->p_method, "CANCEL") &&
 	    !pipe_authenticate(pr, &rt, &res))
 		return;
+	/* Passed unchecked: our realm's credentials go all the same. */
+	if (res.ar_nstrip == 0)
+		authn_strip(sn, p, &res);
 	memset(&dst, 0, sizeof(dst));
 	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;
 	dst.f_lsock = (uint8_t)sn->sn_upl;

@@ -130,7 +130,8 @@ void pipeline_note_drop(struct pctx *pc, const struct flow *src,
 /*
  * msg, a request that sipwarden forwarded towards gone, could not be sent:
  * its connection is closed (code 430 Flow Failed, RFC 5626 5.3), or the
- * upstream cannot be reached (503).  act is then that response relayed to
+ * upstream cannot be reached or the worker owning the connection is busy
+ * (503; stream_fail_status() decides).  act is then that response relayed to
  * where the request came from, by the Via branch as for any response;
  * nothing for an ACK or a response.
  */

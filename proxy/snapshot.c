@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/ssl.h>
 
@@ -18,6 +19,7 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "proxy/pkt.h"
 #include "proxy/snapshot.h"
 #include "proxy/tls.h"
 
@@ -350,10 +352,28 @@ snapshot_find_self(const struct snapshot *sn, const struct pl *host,
 		if (pl_strcasecmp(host, sl->sl_host) == 0 &&
 		    port == sl->sl_port)
 			return ((int)i);
-		if (ip && sa_cmp(&sa, &sl->sl_addr, SA_ALL))
+		/* Nobody reaches us at 0.0.0.0 or [::]. */
+		if (ip && !sa_is_any(&sl->sl_addr) &&
+		    sa_cmp(&sa, &sl->sl_addr, SA_ALL))
 			return ((int)i);
 	}
 	return (-1);
+}
+
+int
+snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
+    struct pl *user, struct pl *params)
+{
+	struct pl host;
+	uint16_t port;
+
+	if (pkt_uri_hostport(uri, user, &host, &port, params) != 0)
+		return (-1);
+	if (port == 0)
+		port = uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0 ?
+		    5061 :
+		    5060;
+	return (snapshot_find_self(sn, &host, port));
 }
 
 int

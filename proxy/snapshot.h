@@ -68,6 +68,14 @@ void snapshot_unref(struct snapshot *sn);
 int snapshot_find_self(const struct snapshot *sn, const struct pl *host,
     uint16_t port);
 
+/*
+ * Index of our listener that a sip: or sips: URI names by its host and
+ * port (none: 5060, 5061 for sips:), or -1; its user part and parameters
+ * are set (as pkt_uri_hostport gives them).
+ */
+int snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
+    struct pl *user, struct pl *params);
+
 /* Index of our listener bound to exactly sa (address and port), or -1. */
 int snapshot_find_self_sa(const struct snapshot *sn, const struct sa *sa);
 

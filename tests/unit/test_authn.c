@@ -27,6 +27,7 @@ static struct digest *dg;
 static struct action act;
 static char out[PKT_MAXLEN + 1];
 static uint64_t now_ms = 1764000000000ULL;
+static uint8_t src_tp = TP_UDP; /* the transport messages arrive on */
 
 static void
 setup(void)
@@ -39,6 +40,7 @@ setup(void)
 static void
 teardown(void)
 {
+	src_tp = TP_UDP;
 	digest_free(dg);
 	pctx_free(pc);
 	snapshot_unref(sn);
@@ -61,7 +63,7 @@ handle_from(const char *msg, const char *src)
 	memset(&in, 0, sizeof(in));
 	in.pi_buf = msg;
 	in.pi_len = strlen(msg);
-	in.pi_src.f_tp = TP_UDP;
+	in.pi_src.f_tp = src_tp;
 	in.pi_now_ms = now_ms;
 	ck_assert_int_eq(addr_parse_hostport(src, strlen(src),
 			     &in.pi_src.f_addr),
@@ -466,7 +468,12 @@ static const struct {
 } uri_self_cases[] = {
 	{ "sip:127.0.0.1:5060", NULL, true },
 	{ "sip:127.0.0.1", NULL, true }, /* 5060 by default */
-	{ "sip:bob@127.0.0.1:5060;transport=udp", NULL, true },
+	{ "sip:127.0.0.1:5060;transport=udp", NULL, true },
+	{ "sip:127.0.0.1:5060;lr", NULL, true },
+	/* A user part names someone at our address: not sipwarden. */
+	{ "sip:bob@127.0.0.1:5060;transport=udp", NULL, false },
+	{ "sip:127.0.0.1:5060;maddr=192.0.2.1", NULL, false },
+	{ "sip:127.0.0.1:5060?Route=%3Csip:192.0.2.1%3E", NULL, false },
 	{ "sips:127.0.0.1", NULL, false },         /* 5061: not ours */
 	{ "sip:127.0.0.1:5061", NULL, false },     /* another port */
 	{ "sip:127.0.0.2:5060", NULL, false },     /* another address */
@@ -480,6 +487,10 @@ static const struct {
 	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", false },
 	{ "sip:sw.example.org:7000",
 	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org:7000\n", true },
+	{ "sip:100@sw.example.org:5090",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", false },
+	{ "sip:0.0.0.0:5090",
+	    "listen udp:0.0.0.0:5090\nadvertise sw.example.org\n", false },
 	{ "sip:[::1]:5070", "listen udp:[::1]:5070\n", true },
 	{ "sip:[0:0::1]:5070", "listen udp:[::1]:5070\n", true },
 };
@@ -551,6 +562,38 @@ START_TEST(test_changed_copy_is_a_replay)
 	handle(msg);
 	ck_assert(forwarded());
 	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+}
+END_TEST
+
+/*
+ * A retransmission comes from where the request came from, over UDP: the
+ * same bytes from another port (someone behind the same NAT who saw them)
+ * or over TCP are a replay.
+ */
+START_TEST(test_retransmission_from_the_same_place)
+{
+	struct req r = reg;
+	char msg[4096], nonce[64];
+
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	handle_from(msg, "192.0.2.10:40000");
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
+	src_tp = TP_TCP;
+	handle(msg);
+	ck_assert(!forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 2);
+	src_tp = TP_UDP;
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_uint_eq(fails(AUTHN_REPLAY), 2);
 }
 END_TEST
 
@@ -685,6 +728,61 @@ START_TEST(test_in_dialog_token)
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(strncmp(out, "SIP/2.0 407 ", 12) == 0);
+}
+END_TEST
+
+/*
+ * Our realm's credentials never reach the PBX, on requests that pass
+ * without a digest check too (phones such as Linphone repeat them on the
+ * ACK, BYE and CANCEL of a call): whoever receives them could guess the
+ * password offline.  Another realm's stay.
+ */
+START_TEST(test_credentials_stripped_without_check)
+{
+	static const char other[] =
+	    "Proxy-Authorization: Digest username=\"x\", realm=\"pbx\", "
+	    "nonce=\"n\", uri=\"sip:100@sipwarden.test\", response=\"0\"\r\n";
+	static const char *const methods[] = { "BYE", "ACK", "CANCEL" };
+	struct req r = reg;
+	char rr[256], extra[1024], msg[4096], nonce[64];
+	size_t i;
+
+	r.method = "INVITE";
+	r.ruri = "sip:100@sipwarden.test";
+	r.touser = "100";
+	r.callid = "dlg-strip";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, sizeof(nonce));
+	r.nonce = nonce;
+	r.branch = "z9hG4bK2";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	rr_uri(rr, sizeof(rr));
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		r.method = methods[i];
+		r.nc = (uint32_t)(i + 2);
+		(void)snprintf(extra, sizeof(extra), "Route: <%s>\r\n%s", rr,
+		    other);
+		r.extra = strcmp(methods[i], "CANCEL") == 0 ? other : extra;
+		build(&r, msg, sizeof(msg));
+		ck_assert_ptr_nonnull(strstr(msg, "realm=\"sipwarden.test\""));
+		handle(msg);
+		ck_assert_msg(forwarded(), "%s not forwarded", methods[i]);
+		ck_assert_msg(strstr(out, "realm=\"sipwarden.test\"") == NULL,
+		    "%s forwarded with our credentials", methods[i]);
+		ck_assert_ptr_nonnull(strstr(out, "realm=\"pbx\""));
+	}
+	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_auth_ok), 1);
+	/* A trusted source's credentials for our realm go too. */
+	reload("trust 192.0.2.10/32\n");
+	r = reg;
+	r.nonce = "whatever";
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	ck_assert_ptr_null(strstr(out, "Authorization"));
 }
 END_TEST
 
@@ -840,6 +938,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sha512_256_when_configured);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_look_the_same);
 	tcase_add_test(tc, test_replay_refused_retransmission_forwarded);
+	tcase_add_test(tc, test_retransmission_from_the_same_place);
 	tcase_add_loop_test(tc, test_changed_copy_is_a_replay, 0,
 	    (int)(sizeof(replay_changes) / sizeof(replay_changes[0])));
 	tcase_add_test(tc, test_no_qop_nonce_single_use);
@@ -854,6 +953,7 @@ test_suite(void)
 	tcase_add_test(tc, test_ack_and_cancel_never_challenged);
 	tcase_add_test(tc, test_in_dialog_token);
 	tcase_add_test(tc, test_trusted_source_not_challenged);
+	tcase_add_test(tc, test_credentials_stripped_without_check);
 	tcase_add_test(tc, test_ban_after_failures);
 	tcase_add_test(tc, test_ban_only_for_password_reasons);
 	tcase_add_test(tc, test_trusted_never_banned);

@@ -33,16 +33,32 @@
 # ("Register refresher [200] ...").
 #
 # Steps, one "STEP NAME ok" or "STEP NAME fail WHY" line each on stdout:
-#   register    A and B register at start-up; both report registered
-#   call        A calls sip:B_USER@DOMAIN, B auto-answers, A sees the
-#               call connected, ~1 s later A hangs up, both see it end
-#   refresh     after NONCE_TTL+1 s A registers again (a new REGISTER with
-#               the credentials it holds: the nonce is stale by then) and
-#               reports success
-#   unregister  A and B unregister (Expires: 0) and report it cleared
-# Exit 0 when all are ok, 1 otherwise, 77 after "SKIP why" when linphonec
-# or the transport cannot run here. Every process started is ended by the
-# EXIT trap (by PID); every wait is bounded.
+#   register    A and B register at start-up (REG_EXPIRES); both report
+#               "registered, identity=sip:USER@DOMAIN" to "status register"
+#   call        A calls sip:B_USER@DOMAIN, B auto-answers, both report the
+#               call connected (A: 200 received, ACK sent; B: ACK received),
+#               ~1 s later A hangs up ("terminate": BYE), both report it
+#               ended
+#   refresh     after NONCE_TTL+1 s A is made to register again (see
+#               refresh_step: a new REGISTER with the credentials and
+#               nonce it holds, stale by then) and its log reports a new
+#               LinphoneRegistrationOk
+#   unregister  A and B "unregister": each log shows a REGISTER with
+#               Expires: 0 sent, its 200 and LinphoneRegistrationCleared,
+#               and "status register" says registered=0
+# No step takes over 30 s. Exit 0 when all are ok, 1 otherwise, 77 after
+# "SKIP why" when linphonec or the transport cannot run here. Every
+# process started is ended by the EXIT trap (by PID); every wait is
+# bounded.
+#
+# What linphone does on the wire (seen with sipwarden and Kamailio): it
+# sends SHA-256 digests, the Request-URI as the digest uri; its first
+# INVITE already carries Proxy-Authorization with the nonce of its
+# REGISTER's 401 (nc=00000002), so that INVITE is not challenged while the
+# nonce is fresh; with a GRUU from the registrar (Kamailio gives one for
+# +sip.instance) its Contact in dialogs is the GRUU; its ACK and BYE carry
+# Proxy-Authorization too. TCP/TLS connections come from ephemeral ports
+# (linphonec has no setting for their local port).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -69,9 +85,9 @@ skip() {
 
 PIDS=
 cleanup() {
-	local p i any
+	local p any
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || :; done
-	for i in $(seq 1 30); do
+	for _ in $(seq 1 30); do
 		any=
 		for p in $PIDS; do kill -0 "$p" 2>/dev/null && any=1; done
 		[ -n "$any" ] || break
@@ -96,8 +112,10 @@ command -v mkfifo >/dev/null 2>&1 || skip "mkfifo not found"
 
 SW_HOST=$SW_IP
 if [ "$TRANSPORT" = tls ]; then
-	[ -n "${TLS_CA:-}" ] && [ -r "$TLS_CA" ] ||
-		skip "TLS_CA is not a readable file (${TLS_CA:-unset}): linphone needs the CA to verify sipwarden"
+	if [ -z "${TLS_CA:-}" ] || [ ! -r "$TLS_CA" ]; then
+		echo "$0: TLS_CA is not a readable file (${TLS_CA:-unset})" >&2
+		exit 2
+	fi
 	# mbedtls 2 (Debian 12) checks a certificate against DNS names only:
 	# name sipwarden "localhost", which must lead to SW_IP.
 	getent ahostsv4 localhost 2>/dev/null | awk '{print $1}' | grep -qx "$SW_IP" ||
@@ -108,6 +126,9 @@ fi
 mkdir -p "$CELL_DIR"
 
 # ---- the two clients -------------------------------------------------------
+
+# sedrep STRING: STRING as the replacement of a sed s|||
+sedrep() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
 
 # client_start NAME USER PASS PORT_OFFSET [linphonec options]
 # Leaves NAME's directory in D_NAME, its command fd in FD_NAME, its PID
@@ -129,11 +150,12 @@ client_start() {
 		-e "s|@AUDIO_RTP_PORT@|$((port + 2))|g" \
 		-e "s|@VIDEO_RTP_PORT@|$((port + 4))|g" \
 		-e "s|@TEXT_RTP_PORT@|$((port + 6))|g" \
-		-e "s|@TLS_CA@|${TLS_CA:-}|g" -e "s|@HOME@|$dir/home|g" \
-		-e "s|@TRANSPORT@|$TRANSPORT|g" -e "s|@SW_HOST@|$SW_HOST|g" \
+		-e "s|@TLS_CA@|$(sedrep "${TLS_CA:-}")|g" \
+		-e "s|@HOME@|$(sedrep "$dir/home")|g" \
+		-e "s|@TRANSPORT@|$TRANSPORT|g" -e "s|@SW_HOST@|$(sedrep "$SW_HOST")|g" \
 		-e "s|@SW_PORT@|$SW_PORT|g" -e "s|@REG_EXPIRES@|$REG_EXPIRES|g" \
-		-e "s|@USER@|$user|g" -e "s|@PASS@|$pass|g" \
-		-e "s|@DOMAIN@|$DOMAIN|g" \
+		-e "s|@USER@|$(sedrep "$user")|g" -e "s|@PASS@|$(sedrep "$pass")|g" \
+		-e "s|@DOMAIN@|$(sedrep "$DOMAIN")|g" \
 		"$HERE/linphonerc.in" | grep -v '^#' >"$dir/linphonerc"
 	chmod 600 "$dir/linphonerc"
 	mkfifo "$dir/in"
@@ -159,16 +181,25 @@ alive() { local v=PID_$1; kill -0 "${!v}" 2>/dev/null; }
 
 # count NAME out|log REGEX: lines of the console output / log matching
 count() {
-	local f
-	f=$(dir_of "$1")/$2
-	[ "$2" = out ] || f=$(dir_of "$1")/linphone.log
-	grep -c -E -- "$3" "$f" 2>/dev/null || :
+	local f=linphone.log
+	[ "$2" != out ] || f=out
+	grep -c -E -- "$3" "$(dir_of "$1")/$f" 2>/dev/null || :
+}
+
+# The bound of the step under way: every wait ends by STEP_END (SECONDS).
+STEP_END=$((SECONDS + 30))
+step_start() { STEP_END=$((SECONDS + 30)); }
+# capped SECONDS: SECONDS, or less if the step's bound is nearer
+capped() {
+	local left=$((STEP_END - SECONDS))
+	[ "$left" -gt 0 ] || left=0
+	if [ "$1" -lt "$left" ]; then echo "$1"; else echo "$left"; fi
 }
 
 # wait_count NAME out|log REGEX N SECONDS: until at least N lines match
 wait_count() {
-	local i n
-	for i in $(seq 1 $(($5 * 10))); do
+	local n
+	for _ in $(seq 1 $(($(capped "$5") * 10))); do
 		n=$(count "$1" "$2" "$3")
 		[ "${n:-0}" -ge "$4" ] && return 0
 		alive "$1" || return 1
@@ -180,11 +211,11 @@ wait_count() {
 # ask NAME COMMAND REGEX SECONDS: send COMMAND and print the first line
 # of output after it that matches REGEX (status 1 if none in time)
 ask() {
-	local out off i line
+	local out off line
 	out=$(dir_of "$1")/out
 	off=$(($(stat -c %s "$out") + 1))
 	send "$1" "$2"
-	for i in $(seq 1 $(($4 * 10))); do
+	for _ in $(seq 1 $(($4 * 10))); do
 		line=$(tail -c "+$off" "$out" | grep -m 1 -o -E -- "$3" || :)
 		if [ -n "$line" ]; then
 			printf '%s\n' "$line"
@@ -202,16 +233,11 @@ reg_status() {
 		echo "no answer to 'status register'"
 }
 
-# wait_registered NAME USER SECONDS
-wait_registered() {
-	local i st
-	for i in $(seq 1 "$3"); do
-		st=$(reg_status "$1")
-		case $st in "registered, identity=sip:$2@$DOMAIN "*) return 0 ;; esac
-		alive "$1" || return 1
-		password_prompt "$1" && return 1
-		sleep 1
-	done
+# registered NAME USER: does NAME say it is registered as USER?
+registered() {
+	case $(reg_status "$1") in
+	"registered, identity=sip:$2@$DOMAIN "*) return 0 ;;
+	esac
 	return 1
 }
 
@@ -244,10 +270,10 @@ why_reg() {
 }
 
 client_quit() {
-	local v=PID_$1 i
+	local v=PID_$1
 	alive "$1" || return 0
 	send "$1" quit
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		alive "$1" || return 0
 		sleep 0.1
 	done
@@ -260,9 +286,25 @@ log_size() { stat -c %s "$(dir_of "$1")/linphone.log" 2>/dev/null || echo 0; }
 # log_since NAME MARK: NAME's log from MARK on
 log_since() { tail -c "+$(($2 + 1))" "$(dir_of "$1")/linphone.log" 2>/dev/null || :; }
 
-# call_lines NAME: how NAME's calls went (the console's last error/end line)
+# sent REGEX: does a message that the log on stdin shows as sent ("message
+# sent to ...", then the message up to the next log line) have a line
+# matching REGEX (awk)?
+sent() {
+	awk -v re="$1" '
+	    / message sent to / { s = 1; next }
+	    /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] / { s = 0 }
+	    s && $0 ~ re { f = 1 }
+	    END { exit !f }'
+}
+
+# call_end NAME: how NAME's last call went (the console's error/end line)
 call_end() {
 	grep -o -E 'Call [0-9]+ (with|to) [^ ]+ (error|ended \([^)]*\))\.' "$(dir_of "$1")/out" | tail -n 1
+}
+
+# pause SECONDS: sleep in short steps (a TERM is handled between them)
+pause() {
+	for _ in $(seq 1 $(($1 * 5))); do sleep 0.2; done
 }
 
 RC=0
@@ -286,27 +328,38 @@ for c in a b; do
 done
 # Its listening point for TRANSPORT (opened once linphone finds the
 # network up, which it does at start)
-LP=$(printf %s "$TRANSPORT" | tr a-z A-Z)
+LP=${TRANSPORT^^}
 START_WHY=
 for c in a b; do
-	wait_count "$c" log "Creating listening point .*transport=$LP\]" 1 5 && continue
-	e=$(grep -o -E '(belle-sip|liblinphone)-error-.*' "$(dir_of "$c")/linphone.log" | grep -i -E 'bind|listen|socket|address' | tail -n 1)
-	if [ -z "$e" ]; then
-		skip "$TRANSPORT: linphonec $c opened no $LP listening point and logged no error (its liblinphone without $LP support?)"
+	if ! wait_count "$c" log "Creating listening point .*transport=$LP\]" 1 5; then
+		skip "$TRANSPORT: linphonec $c opened no $LP listening point (its liblinphone without $LP support?)"
 	fi
-	START_WHY="${START_WHY:+$START_WHY; }$c: no $LP listening point: $e"
+	sleep 0.2
+	e=$(grep -o -E '(belle-sip|liblinphone)-error-.*(bind|listen)\(\) failed.*' "$(dir_of "$c")/linphone.log" | tail -n 1)
+	[ -z "$e" ] || START_WHY="${START_WHY:+$START_WHY; }$c: ${e#*-error-}"
 done
 
 # ---- register --------------------------------------------------------------
 
 register_step() {
-	local ok=1
+	local a="" b=""
 	WHY=$START_WHY
 	[ -z "$WHY" ] || return 1
-	wait_registered a "$A_USER" 20 || { ok=; WHY="$(why_reg a)"; }
-	wait_registered b "$B_USER" 20 || { ok=; WHY="${WHY:+$WHY; }$(why_reg b)"; }
-	[ -n "$ok" ]
+	for _ in $(seq 1 "$(capped 20)"); do
+		[ -n "$a" ] || ! registered a "$A_USER" || a=1
+		[ -n "$b" ] || ! registered b "$B_USER" || b=1
+		[ -z "$a" ] || [ -z "$b" ] || return 0
+		if ! alive a || ! alive b; then break; fi
+		password_prompt a && break
+		password_prompt b && break
+		sleep 1
+	done
+	WHY=
+	[ -n "$a" ] || WHY=$(why_reg a)
+	[ -n "$b" ] || WHY="${WHY:+$WHY; }$(why_reg b)"
+	return 1
 }
+step_start
 REG_OK=
 if register_step; then
 	REG_OK=1
@@ -322,18 +375,19 @@ call_step() {
 	WHY="not tried: register failed"
 	[ -n "$REG_OK" ] || return 1
 	send a "call sip:$B_USER@$DOMAIN"
-	if ! wait_count b out 'Receiving new incoming call from' 1 15; then
+	if ! wait_count b out 'Receiving new incoming call from' 1 8; then
 		e=$(call_end a)
 		WHY="B saw no INVITE${e:+; A: $e}"
 		return 1
 	fi
-	if ! wait_count a out "Call [0-9]+ with [^ ]*$B_USER@[^ ]* connected\." 1 15; then
+	if ! wait_count a out "Call [0-9]+ with [^ ]*$B_USER@[^ ]* connected\." 1 6; then
 		e=$(call_end a)
 		WHY="A's call did not connect${e:+ ($e)}"
 		return 1
 	fi
-	if ! wait_count b out "Call [0-9]+ with [^ ]*$A_USER@[^ ]* connected\." 1 10; then
-		WHY="B's call did not connect (no ACK?)${e:+ ($(call_end b))}"
+	if ! wait_count b out "Call [0-9]+ with [^ ]*$A_USER@[^ ]* connected\." 1 4; then
+		e=$(call_end b)
+		WHY="B's call did not connect (no ACK?)${e:+ ($e)}"
 		return 1
 	fi
 	sleep 1
@@ -342,15 +396,16 @@ call_step() {
 		return 1
 	fi
 	send a terminate
-	if ! wait_count a out "Call [0-9]+ with [^ ]*$B_USER@[^ ]* ended" 1 10; then
+	if ! wait_count a out "Call [0-9]+ with [^ ]*$B_USER@[^ ]* ended" 1 5; then
 		WHY="A did not see its call end after 'terminate'"
 		return 1
 	fi
-	if ! wait_count b out "Call [0-9]+ with [^ ]*$A_USER@[^ ]* ended" 1 10; then
+	if ! wait_count b out "Call [0-9]+ with [^ ]*$A_USER@[^ ]* ended" 1 5; then
 		WHY="B did not see the call end (no BYE?)"
 		return 1
 	fi
 }
+step_start
 if call_step; then step call ok; else step call fail "$WHY"; fi
 
 # ---- refresh ---------------------------------------------------------------
@@ -365,14 +420,21 @@ if call_step; then step call ok; else step call fail "$WHY"; fi
 # the same contact, with the credentials (and nonce) it holds, stale by
 # now.
 refresh_step() {
-	local n st proxy="<sip:$SW_HOST:$SW_PORT;transport=$TRANSPORT;method=REGISTER>"
+	local n st mark seg proxy="<sip:$SW_HOST:$SW_PORT;transport=$TRANSPORT;method=REGISTER>"
 	WHY="not tried: register failed"
 	[ -n "$REG_OK" ] || return 1
-	sleep $((NONCE_TTL + 1))
+	pause $((NONCE_TTL + 1))
+	step_start
 	n=$(count a log 'to \[LinphoneRegistrationOk\]')
+	mark=$(log_size a)
 	send a "register sip:$A_USER@$DOMAIN $proxy"
 	if ! wait_count a log 'to \[LinphoneRegistrationOk\]' $((n + 1)) 20; then
 		WHY="no new registration reported in 20 s: $(why_reg a)"
+		return 1
+	fi
+	seg=$(log_since a "$mark")
+	if ! sent '^REGISTER ' <<<"$seg" || ! grep -q 'Register refresher \[200\]' <<<"$seg"; then
+		WHY="A reports registered but its log shows no REGISTER sent and answered 200 since 'register'"
 		return 1
 	fi
 	st=$(reg_status a)
@@ -409,7 +471,7 @@ unregister_step() {
 			continue
 		fi
 		seg=$(log_since "$c" "${!mark}")
-		if ! grep -q '^Expires: 0' <<<"$seg"; then
+		if ! sent '^Expires: 0' <<<"$seg"; then
 			WHY="${WHY:+$WHY; }$c: cleared without sending Expires: 0"
 		elif ! grep -q 'Register refresher \[200\]' <<<"$seg"; then
 			WHY="${WHY:+$WHY; }$c: cleared without a 200 to its REGISTER"
@@ -420,6 +482,7 @@ unregister_step() {
 	done
 	[ -z "$WHY" ]
 }
+step_start
 if unregister_step; then step unregister ok; else step unregister fail "$WHY"; fi
 
 client_quit a

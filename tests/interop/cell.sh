@@ -21,6 +21,15 @@ UP=${3:?usage: cell.sh CLIENT TRANSPORT UPSTREAM}
 . "$SRCDIR/lib.sh"
 CASE=$CLIENT/$TP/$UP
 CELL=$CLIENT-$TP-$UP
+# lib.sh's fail() ends the cell; its reason goes into the matrix too.
+fail() {
+	printf 'FAIL: %s: %s\n' "$CASE" "$*" >&2
+	add_note "$*"
+	exit 1
+}
+skip() {
+	skip_cell "$*"
+}
 mkdir -p "$RESULT_DIR"
 RESULT_FILE=$RESULT_DIR/$CELL
 rm -f "$RESULT_FILE"
@@ -223,18 +232,24 @@ timeout 150 bash "$DRIVER" "$TP" >"$T/driver.out" 2>"$T/driver.err" &
 DRV_PID=$!
 track "$DRV_PID"
 reg_seen= unreg_seen=
-for i in $(seq 1600); do
+# poll_steps: Kamailio's table checked as soon as the step's line is out.
+poll_steps() {
 	if [ -z "$reg_seen" ] && grep -q '^STEP register ' "$T/driver.out"; then
 		reg_seen=1
-		grep -q '^STEP register ok' "$T/driver.out" && check_kam_registered
+		! grep -q '^STEP register ok' "$T/driver.out" || check_kam_registered
 	fi
 	if [ -z "$unreg_seen" ] && grep -q '^STEP unregister ' "$T/driver.out"; then
 		unreg_seen=1
-		grep -q '^STEP unregister ok' "$T/driver.out" && check_kam_unregistered
+		! grep -q '^STEP unregister ok' "$T/driver.out" || check_kam_unregistered
 	fi
+}
+for i in $(seq 1600); do
+	poll_steps
 	alive "$DRV_PID" || break
 	sleep 0.1
 done
+# The last line may have come just before the driver ended.
+poll_steps
 if alive "$DRV_PID"; then
 	kill -TERM "$DRV_PID" 2>/dev/null || :
 	wait_gone "$DRV_PID" 10 || kill -KILL "$DRV_PID" 2>/dev/null || :

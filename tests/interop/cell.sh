@@ -189,7 +189,7 @@ if [ "$UP" = tcp ]; then
 	KAM_SRC_RE="127\\.0\\.0\\.2:[0-9]+"
 else
 	FACE_PORT=$SW_UDP
-	FACE_RE="127\\.0\\.0\\.1:$SW_UDP[;>]"
+	FACE_RE="127\\.0\\.0\\.1:${SW_UDP}[;>]"
 	KAM_SRC_RE="127\\.0\\.0\\.2:$KAM_PORT"
 fi
 KAM_DST="$KAM_IP:$KAM_PORT"

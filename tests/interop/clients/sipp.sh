@@ -12,7 +12,7 @@
 #               registered, which sipp can do only for the Call-ID of its
 #               REGISTER: the caller sends its INVITE with that Call-ID;
 #   refresh     alice's register_refresh.xml, after its pause (NONCE_TTL
-#               + 5 s from her 200), answers the old challenge again: 401
+#               + 3 s from her 200), answers the old challenge again: 401
 #               with stale=true, then 200;
 #   unregister  unregister.xml for alice, then bob: Contact: *, Expires: 0,
 #               401, 200 without a Contact.
@@ -105,7 +105,7 @@ why() {
 
 # register
 sipp_bg bob callee 1 "$B_USER" "$B_PASS" -cid_str "$CID"
-sipp_bg alice register_refresh 0 "$A_USER" "$A_PASS" -d $(((NONCE_TTL + 5) * 1000))
+sipp_bg alice register_refresh 0 "$A_USER" "$A_PASS" -d $(((NONCE_TTL + 3) * 1000))
 ok=
 for i in $(seq 150); do
 	if logged alice registered && logged bob registered; then

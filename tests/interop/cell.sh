@@ -236,7 +236,7 @@ check_kam_unregistered() {
 	done
 }
 
-timeout 150 bash "$DRIVER" "$TP" >"$T/driver.out" 2>"$T/driver.err" &
+timeout 120 bash "$DRIVER" "$TP" >"$T/driver.out" 2>"$T/driver.err" &
 DRV_PID=$!
 track "$DRV_PID"
 reg_seen= unreg_seen=
@@ -251,7 +251,7 @@ poll_steps() {
 		! grep -q '^STEP unregister ok' "$T/driver.out" || check_kam_unregistered
 	fi
 }
-for i in $(seq 1600); do
+for i in $(seq 1300); do
 	poll_steps
 	alive "$DRV_PID" || break
 	sleep 0.1

@@ -407,6 +407,15 @@ done
 [ -n "$unreg_seen" ] || step_fail unregister "Kamailio's table was not checked (no STEP unregister line)"
 step_ok unregister
 
+# Credentials of our realm never reach the PBX (nor, through it, the
+# callee): the request that carried some fails its step.
+while read -r m; do
+	case $m in
+	REGISTER) step_fail register "Kamailio received a REGISTER with credentials" ;;
+	*) step_fail call "Kamailio received a $m with credentials" ;;
+	esac
+done < <(sed -n 's/.*INTEROP credentials reached the PBX: \([A-Z]*\) .*/\1/p' "$KAM_LOG" | sort -u)
+
 # ---- the end ------------------------------------------------------------
 
 bad=$(swl "WARN event=auth_fail " | grep -v "reason=stale_nonce" | head -n 1)

@@ -175,8 +175,8 @@ SW_CONF=$T/sw.conf
 	echo "workers 2"
 	[ -z "$ALGS" ] || echo "algorithms $ALGS"
 } >"$SW_CONF"
-"$SIPWARDEN" -t -c "$SW_CONF" >"$T/check.out" 2>&1 ||
-    fail "sipwarden -t refuses the cell's config: $(head -n 3 "$T/check.out")"
+"$SIPWARDEN" -t -c "$SW_CONF" >"$T/check.log" 2>&1 ||
+    fail "sipwarden -t refuses the cell's config: $(head -n 3 "$T/check.log")"
 
 kam_start
 sw_start
@@ -236,19 +236,19 @@ check_kam_unregistered() {
 	done
 }
 
-timeout 120 bash "$DRIVER" "$TP" >"$T/driver.out" 2>"$T/driver.err" &
+timeout 120 bash "$DRIVER" "$TP" >"$T/driver.steps" 2>"$T/driver.err" &
 DRV_PID=$!
 track "$DRV_PID"
 reg_seen= unreg_seen=
 # poll_steps: Kamailio's table checked as soon as the step's line is out.
 poll_steps() {
-	if [ -z "$reg_seen" ] && grep -q '^STEP register ' "$T/driver.out"; then
+	if [ -z "$reg_seen" ] && grep -q '^STEP register ' "$T/driver.steps"; then
 		reg_seen=1
-		! grep -q '^STEP register ok' "$T/driver.out" || check_kam_registered
+		! grep -q '^STEP register ok' "$T/driver.steps" || check_kam_registered
 	fi
-	if [ -z "$unreg_seen" ] && grep -q '^STEP unregister ' "$T/driver.out"; then
+	if [ -z "$unreg_seen" ] && grep -q '^STEP unregister ' "$T/driver.steps"; then
 		unreg_seen=1
-		! grep -q '^STEP unregister ok' "$T/driver.out" || check_kam_unregistered
+		! grep -q '^STEP unregister ok' "$T/driver.steps" || check_kam_unregistered
 	fi
 }
 for i in $(seq 1300); do
@@ -264,17 +264,17 @@ if alive "$DRV_PID"; then
 fi
 reap "$DRV_PID"
 DRV_RC=$REAP_RC
-sed 's/^/driver: /' "$T/driver.out" >&2
+sed 's/^/driver: /' "$T/driver.steps" >&2
 
 if [ "$DRV_RC" -eq 77 ]; then
-	skip_cell "$(sed -n 's/^SKIP //p' "$T/driver.out" | head -n 1)"
+	skip_cell "$(sed -n 's/^SKIP //p' "$T/driver.steps" | head -n 1)"
 fi
 [ "$DRV_RC" -eq 0 ] || [ "$DRV_RC" -eq 1 ] ||
     add_note "driver exited with status $DRV_RC"
 
 # What the driver said about each step.
 for s in $STEPS; do
-	line=$(grep -E "^STEP $s " "$T/driver.out" | head -n 1) || :
+	line=$(grep -E "^STEP $s " "$T/driver.steps" | head -n 1) || :
 	case $line in
 	"STEP $s ok"*) ;;
 	"STEP $s fail"*) step_fail "$s" "client: ${line#"STEP $s fail"}" ;;

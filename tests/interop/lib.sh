@@ -32,6 +32,9 @@ CLIENT_PORT_BASE=$((PORT_BASE + 10))
 KAM_LOG=$T/kamailio.log
 KAM_CTL=$T/kamailio.ctl
 KAM_PID=
+# A failed cell shows the tail of sipwarden's log and of $T/*.err and
+# $T/*.out (lib.sh's dump_logs): Kamailio's table as read (kam_ul.out)
+# and the INTEROP lines of its log (kamailio.out, written at the end).
 
 # make_ca: a test CA and a server certificate signed by it for
 # 127.0.0.1 / localhost (EC P-256), made now: $T/ca.pem, $T/cert.pem,
@@ -53,8 +56,8 @@ make_ca() {
 		    -CAkey "$T/ca.key" -CAcreateserial -days 2 \
 		    -extfile "$T/server.ext" -out "$T/cert.pem" &&
 		openssl verify -CAfile "$T/ca.pem" "$T/cert.pem"
-	} >"$T/openssl.out" 2>&1 || {
-		cat "$T/openssl.out" >&2
+	} >"$T/openssl.log" 2>&1 || {
+		cat "$T/openssl.log" >&2
 		fail "openssl could not make the test CA and certificate"
 	}
 	chmod 600 "$T/key.pem" "$T/ca.key"
@@ -65,8 +68,8 @@ make_ca() {
 make_users() {
 	while [ $# -ge 2 ]; do
 		printf '%s\n' "$2" | "$SIPWARDEN" passwd "$T/users" "$DOMAIN" "$1" \
-		    >>"$T/passwd.out" 2>&1 ||
-		    fail "sipwarden passwd could not add $1 (see passwd.out)"
+		    >>"$T/passwd.log" 2>&1 ||
+		    fail "sipwarden passwd could not add $1 (see passwd.log)"
 		shift 2
 	done
 	[ "$(stat -c %a "$T/users")" = 600 ] ||
@@ -120,6 +123,7 @@ kam_contacts() {
 }
 
 kam_stop() {
+	grep -E 'INTEROP ' "$KAM_LOG" | sed 's/^.*<script>: //' >"$T/kamailio.out" || :
 	[ -n "$KAM_PID" ] || return 0
 	kill -TERM "$KAM_PID" 2>/dev/null || :
 	wait_gone "$KAM_PID" 10 || kill -KILL "$KAM_PID" 2>/dev/null || :

@@ -4,7 +4,8 @@
 #   bash tests/quickstart.sh run    install what is missing, build, run the
 #                                   proxy in the foreground on etc/sipwarden.conf
 #   bash tests/quickstart.sh test   install what is missing, build, run every
-#                                   test (unit, integration, RFC 4475, fuzz)
+#                                   test (unit, integration, RFC 4475, the
+#                                   real-client interop matrix, fuzz)
 #
 # Needs root on a machine that lacks the packages (it runs apt-get).
 # CI=true builds with -Werror and ASan+UBSan.  The last line of `test` is
@@ -14,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 
 build_pkgs="gcc pkg-config meson ninja-build libre-dev libevent-dev libssl-dev check"
-test_pkgs="python3 sip-tester sipsak clang clang-format libclang-rt-14-dev procps iproute2 openssl fail2ban systemd prometheus sipvicious socat"
+test_pkgs="python3 sip-tester sipsak clang clang-format libclang-rt-14-dev procps iproute2 openssl fail2ban systemd prometheus sipvicious socat kamailio baresip-core linphone-cli"
 
 install_missing() { # PACKAGE...: apt-get install those not installed
 	local missing=() p
@@ -60,11 +61,14 @@ test)
 	fi
 	build "$dir" "${opts[@]}"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	# Each interop cell writes its line of the matrix here (table below).
+	rm -rf "$dir/tests/interop/results"
 	meson test -C "$dir" --num-processes 2 --print-errorlogs >"$dir.test.log" 2>&1
 	tail -25 "$dir.test.log"
 	CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false
 	python3 tests/fuzz/run.py build-fuzz tests/fuzz >build-fuzz.log 2>&1
 	tail -15 build-fuzz.log
+	bash tests/interop/table.sh "$dir/tests/interop/results"
 	exec python3 tests/count.py "$dir/meson-logs/testlog.json" build-fuzz.log
 	;;
 *)

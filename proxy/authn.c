@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/rand.h>
 
@@ -78,8 +79,71 @@ authn_is_register(const struct pkt *p)
 }
 
 /*
- * Our realm's credentials in p: parsed into c, their header lines noted
- * for removal.  AUTHN_NONE when there are none at all.
+ * Does the raw value of a credential line that digest_parse refused name
+ * our realm (realm=ours or realm="ours", any case of "realm", LWS around
+ * '=')?  Such a line is removed all the same: it may still carry a
+ * username, a nonce and a response.
+ */
+static bool
+authn_raw_realm(const struct pl *v, const char *realm)
+{
+	size_t rl = strlen(realm), i, j;
+
+	for (i = 0; i + 5 <= v->l; i++) {
+		if (strncasecmp(v->p + i, "realm", 5) != 0)
+			continue;
+		j = i + 5;
+		while (j < v->l && (v->p[j] == ' ' || v->p[j] == '\t'))
+			j++;
+		if (j >= v->l || v->p[j++] != '=')
+			continue;
+		while (j < v->l && (v->p[j] == ' ' || v->p[j] == '\t'))
+			j++;
+		if (j < v->l && v->p[j] == '"')
+			j++;
+		if (j + rl <= v->l && memcmp(v->p + j, realm, rl) == 0 &&
+		    (j + rl == v->l || strchr("\", \t", v->p[j + rl]) != NULL))
+			return (true);
+	}
+	return (false);
+}
+
+/*
+ * Every credential line for our realm in p, Authorization and
+ * Proxy-Authorization alike whatever the method, parsed or not: noted in
+ * res for removal.  None of them may reach the PBX.
+ */
+static void
+authn_collect(const struct snapshot *sn, const struct pkt *p,
+    struct authn_result *res)
+{
+	const char *realm = sn->sn_cfg->c_realm;
+	struct digest_cred tmp;
+	bool ours;
+	size_t i;
+
+	res->ar_nstrip = 0;
+	for (i = 0; i < p->p_nhdrs; i++) {
+		const struct pkt_hdr *h = &p->p_hdrs[i];
+
+		if (h->h_id != HDR_AUTHORIZATION &&
+		    h->h_id != HDR_PROXY_AUTHORIZATION)
+			continue;
+		if (digest_parse(&h->h_val, &tmp) == 0)
+			ours = strcmp(tmp.dc_realm.ds_p, realm) == 0;
+		else
+			ours = authn_raw_realm(&h->h_val, realm);
+		if (ours && res->ar_nstrip < AUTHN_MAXSTRIP) {
+			res->ar_strip[res->ar_nstrip].p = p->p_buf + h->h_off;
+			res->ar_strip[res->ar_nstrip++].l = h->h_len;
+		}
+	}
+}
+
+/*
+ * Our realm's credentials in p, in the header the method answers with
+ * (Authorization for REGISTER): parsed into c.  AUTHN_NONE when there
+ * are none at all.
  */
 static enum authn_reason
 authn_find(const struct snapshot *sn, const struct pkt *p,
@@ -108,10 +172,6 @@ authn_find(const struct snapshot *sn, const struct pkt *p,
 				res->ar_user =
 				    tmp.dc_username; /* for the log */
 			continue;
-		}
-		if (res->ar_nstrip < AUTHN_MAXSTRIP) {
-			res->ar_strip[res->ar_nstrip].p = p->p_buf + h->h_off;
-			res->ar_strip[res->ar_nstrip++].l = h->h_len;
 		}
 		if (!*found) {
 			*c = tmp;
@@ -324,6 +384,7 @@ authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 
 	memset(res, 0, sizeof(*res));
 	res->ar_verdict = AUTHN_CHALLENGE;
+	authn_collect(sn, p, res);
 	res->ar_reason = authn_find(sn, p, &c, res, &found);
 	if (!found)
 		return;
@@ -339,14 +400,7 @@ void
 authn_strip(const struct snapshot *sn, const struct pkt *p,
     struct authn_result *res)
 {
-	struct authn_result tmp;
-	struct digest_cred c;
-	bool found;
-
-	memset(&tmp, 0, sizeof(tmp));
-	(void)authn_find(sn, p, &c, &tmp, &found);
-	memcpy(res->ar_strip, tmp.ar_strip, sizeof(res->ar_strip));
-	res->ar_nstrip = tmp.ar_nstrip;
+	authn_collect(sn, p, res);
 }
 
 int

@@ -212,7 +212,9 @@ pipe_filter(const struct snapshot *sn, const struct pipe_in *in)
  * request's Call-ID.  A TLS listener's URI is sip: with transport=tls, as
  * Kamailio writes it, unless the Request-URI is sips: (RFC 3261 16.6 step
  * 4 then wants sips:): many phones (baresip's libre among them) send to
- * sip: URIs only, and refuse to send the ACK to a sips: route.
+ * sip: URIs only, and refuse to send the ACK to a sips: route.  (Step 4
+ * also names a sips: Route below ours; not looked at: the PBX that put
+ * one there reaches the phone through our flow token all the same.)
  */
 static bool
 pipe_rr_uri(struct pipe_req *pr, size_t l, const struct flow *f, bool dialog,

@@ -364,13 +364,16 @@ int
 snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
     struct pl *user, struct pl *params)
 {
-	struct pl host;
+	struct pl host, tp;
 	uint16_t port;
 
 	if (pkt_uri_hostport(uri, user, &host, &port, params) != 0)
 		return (-1);
+	/* No port: 5061 for sips: and transport=tls (RFC 3263 4.2). */
 	if (port == 0)
-		port = uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0 ?
+		port = (uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0) ||
+			(pkt_param(params, "transport", &tp) &&
+			    pl_strcasecmp(&tp, "tls") == 0) ?
 		    5061 :
 		    5060;
 	return (snapshot_find_self(sn, &host, port));

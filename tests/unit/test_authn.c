@@ -470,6 +470,8 @@ static const struct {
 	{ "sip:127.0.0.1", NULL, true }, /* 5060 by default */
 	{ "sip:127.0.0.1:5060;transport=udp", NULL, true },
 	{ "sip:127.0.0.1:5060;lr", NULL, true },
+	{ "sip:127.0.0.1;transport=tls", NULL, false }, /* 5061 */
+	{ "sip:127.0.0.1;transport=TLS", "listen udp:127.0.0.1:5061\n", true },
 	/* A user part names someone at our address: not sipwarden. */
 	{ "sip:bob@127.0.0.1:5060;transport=udp", NULL, false },
 	{ "sip:127.0.0.1:5060;maddr=192.0.2.1", NULL, false },
@@ -786,6 +788,67 @@ START_TEST(test_credentials_stripped_without_check)
 }
 END_TEST
 
+/*
+ * Also the credential lines a request does not answer with (an
+ * Authorization on an INVITE, a Proxy-Authorization on a REGISTER) and
+ * those that do not parse (MD5-sess, userhash...) go, when they are for
+ * our realm; others' stay.
+ */
+static const struct {
+	const char *method, *line;
+	bool gone;
+} strip_cases[] = {
+	{ "INVITE",
+	    "Authorization: Digest username=\"alice\", "
+	    "realm=\"sipwarden.test\", "
+	    "nonce=\"n\", uri=\"sip:100@sipwarden.test\", response=\"0\"",
+	    true },
+	{ "REGISTER",
+	    "Proxy-Authorization: Digest username=\"alice\", "
+	    "realm=\"sipwarden.test\", nonce=\"n\", uri=\"sip:x\", "
+	    "response=\"0\"",
+	    true },
+	{ "INVITE",
+	    "Proxy-Authorization: Digest username=\"alice\", "
+	    "REALM = sipwarden.test, algorithm=MD5-sess, nonce=\"n\"",
+	    true },
+	{ "INVITE",
+	    "Proxy-Authorization: Digest username=\"alice\", "
+	    "realm=\"sipwarden.test\", realm=\"sipwarden.test\"",
+	    true },
+	{ "INVITE",
+	    "Proxy-Authorization: Digest username=\"x\", "
+	    "realm=\"sipwarden.test.evil\", nonce=\"n\", uri=\"sip:x\", "
+	    "response=\"0\"",
+	    false },
+	{ "INVITE", "Proxy-Authorization: Digest realm=\"pbx\", qop=auth",
+	    false },
+};
+
+START_TEST(test_credentials_stripped_any_kind)
+{
+	char extra[512], msg[4096];
+	struct req r = reg;
+	const char *at;
+
+	reload("trust 192.0.2.10/32\n");
+	r.method = strip_cases[_i].method;
+	if (strcmp(r.method, "INVITE") == 0) {
+		r.ruri = "sip:100@sipwarden.test";
+		r.touser = "100";
+	}
+	(void)snprintf(extra, sizeof(extra), "%s\r\n", strip_cases[_i].line);
+	r.extra = extra;
+	build(&r, msg, sizeof(msg));
+	handle(msg);
+	ck_assert(forwarded());
+	at = strstr(out, strip_cases[_i].line);
+	ck_assert_msg((at == NULL) == strip_cases[_i].gone, "%s: %s",
+	    strip_cases[_i].gone ? "forwarded" : "removed",
+	    strip_cases[_i].line);
+}
+END_TEST
+
 START_TEST(test_trusted_source_not_challenged)
 {
 	char msg[4096];
@@ -954,6 +1017,8 @@ test_suite(void)
 	tcase_add_test(tc, test_in_dialog_token);
 	tcase_add_test(tc, test_trusted_source_not_challenged);
 	tcase_add_test(tc, test_credentials_stripped_without_check);
+	tcase_add_loop_test(tc, test_credentials_stripped_any_kind, 0,
+	    (int)(sizeof(strip_cases) / sizeof(strip_cases[0])));
 	tcase_add_test(tc, test_ban_after_failures);
 	tcase_add_test(tc, test_ban_only_for_password_reasons);
 	tcase_add_test(tc, test_trusted_never_banned);

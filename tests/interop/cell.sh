@@ -428,7 +428,10 @@ if ! alive "$SW_PID"; then
 	bad=died
 else
 	kill -TERM "$SW_PID"
-	wait_gone "$SW_PID" 15 || add_note "sipwarden still running 15 s after SIGTERM"
+	wait_gone "$SW_PID" 15 || {
+		add_note "sipwarden still running 15 s after SIGTERM"
+		kill -KILL "$SW_PID"
+	}
 	reap "$SW_PID"
 	SW_PID=
 	[ "$REAP_RC" -eq 0 ] || { add_note "sipwarden exited $REAP_RC"; bad=exit; }

@@ -71,7 +71,9 @@ start() {
 	track "$!"
 	wait_port tcp "$2" 10 || {
 		tail -n 20 "$CELL_DIR/$1.trace" >&2
-		skip "baresip for $1 did not open its ctrl_tcp port $2 within 10 s"
+		# Installed but not starting is a failure, not a skip.
+		echo "STEP register fail baresip for $1 did not open its ctrl_tcp port $2 within 10 s"
+		exit 1
 	}
 }
 start "$A_USER" "$A_CTL"

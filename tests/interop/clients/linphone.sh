@@ -161,7 +161,9 @@ client_start() {
 	mkfifo "$dir/in"
 	# Held open read-write here, so that linphonec never sees EOF.
 	exec {fd}<>"$dir/in"
-	HOME=$dir/home linphonec -c "$dir/linphonerc" -d 6 -l "$dir/linphone.log" "$@" \
+	# Its files under $dir only: no XDG folder of the caller's.
+	env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_CACHE_HOME \
+	    -u XDG_STATE_HOME HOME="$dir/home" linphonec -c "$dir/linphonerc" -d 6 -l "$dir/linphone.log" "$@" \
 		<"$dir/in" >"$dir/out" 2>"$dir/err" &
 	PIDS="$PIDS $!"
 	printf -v "PID_$name" %s "$!"
@@ -320,10 +322,13 @@ client_start a "$A_USER" "$A_PASS" 0
 client_start b "$B_USER" "$B_PASS" 10 -a
 for c in a b; do
 	if ! ask "$c" "soundcard use files" 'Using wav files instead of soundcard' 10 >/dev/null; then
+		# Installed but not starting is a failure, not a skip.
 		if alive "$c"; then
-			skip "linphonec $c does not answer its console (no reply to 'soundcard use files' in 10 s)"
+			echo "STEP register fail linphonec $c does not answer its console (no reply to 'soundcard use files' in 10 s)"
+			exit 1
 		fi
-		skip "linphonec $c exits at start: $(tail -n 3 "$(dir_of "$c")/err" | tr '\n' ' ')"
+		echo "STEP register fail linphonec $c exits at start: $(tail -n 3 "$(dir_of "$c")/err" | tr '\n' ' ')"
+		exit 1
 	fi
 done
 # Its listening point for TRANSPORT (opened once linphone finds the
@@ -332,7 +337,8 @@ LP=${TRANSPORT^^}
 START_WHY=
 for c in a b; do
 	if ! wait_count "$c" log "Creating listening point .*transport=$LP\]" 1 5; then
-		skip "$TRANSPORT: linphonec $c opened no $LP listening point (its liblinphone without $LP support?)"
+		echo "STEP register fail $TRANSPORT: linphonec $c opened no $LP listening point"
+		exit 1
 	fi
 	sleep 0.2
 	e=$(grep -o -E '(belle-sip|liblinphone)-error-.*(bind|listen)\(\) failed.*' "$(dir_of "$c")/linphone.log" | tail -n 1)
@@ -352,6 +358,7 @@ register_step() {
 		if ! alive a || ! alive b; then break; fi
 		password_prompt a && break
 		password_prompt b && break
+		[ "$SECONDS" -lt "$STEP_END" ] || break
 		sleep 1
 	done
 	WHY=

@@ -70,8 +70,8 @@ int snapshot_find_self(const struct snapshot *sn, const struct pl *host,
 
 /*
  * Index of our listener that a sip: or sips: URI names by its host and
- * port (none: 5060, 5061 for sips: or transport=tls), or -1; its user part and parameters
- * are set (as pkt_uri_hostport gives them).
+ * port (none: 5060, 5061 for sips: or transport=tls), or -1; its user part and
+ * parameters are set (as pkt_uri_hostport gives them).
  */
 int snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
     struct pl *user, struct pl *params);

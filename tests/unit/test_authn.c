@@ -197,6 +197,18 @@ static const struct req reg = { .method = "REGISTER",
 	.pass = "alice-secret",
 	.alg = DIGEST_SHA256 };
 
+/* Send r without credentials; r answers the first challenge's nonce next. */
+static void
+challenged(struct req *r, char *nonce, size_t size)
+{
+	char msg[4096];
+
+	build(r, msg, sizeof(msg));
+	handle(msg);
+	nonce_of(0, nonce, size);
+	r->nonce = nonce;
+}
+
 /* Send r without credentials, then with them against the challenge. */
 static void
 challenge_answer(struct req r, int hdrno)
@@ -316,10 +328,7 @@ START_TEST(test_replay_refused_retransmission_forwarded)
 	struct req r = reg;
 	char msg[4096], nonce[64];
 
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.branch = "z9hG4bK2";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
@@ -351,10 +360,7 @@ START_TEST(test_no_qop_nonce_single_use)
 	struct req r = reg;
 	char msg[4096], nonce[64];
 
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.noqop = true;
 	r.branch = "z9hG4bK5";
 	build(&r, msg, sizeof(msg));
@@ -427,10 +433,7 @@ START_TEST(test_realm_and_header_failures)
 	struct req r = reg;
 	char msg[4096], nonce[64];
 
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.realm = "other.realm";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
@@ -538,10 +541,7 @@ START_TEST(test_changed_copy_is_a_replay)
 
 	r.uri = "sip:127.0.0.1:5060";
 	r.extra = "Contact: <sip:alice@10.0.0.7:5062>\r\nExpires: 3600\r\n";
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.branch = "z9hG4bK2";
 	r.cseq = 2;
 	build(&r, msg, sizeof(msg));
@@ -577,10 +577,7 @@ START_TEST(test_retransmission_from_the_same_place)
 	struct req r = reg;
 	char msg[4096], nonce[64];
 
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.branch = "z9hG4bK2";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
@@ -753,10 +750,7 @@ START_TEST(test_credentials_stripped_without_check)
 	r.ruri = "sip:100@sipwarden.test";
 	r.touser = "100";
 	r.callid = "dlg-strip";
-	build(&r, msg, sizeof(msg));
-	handle(msg);
-	nonce_of(0, nonce, sizeof(nonce));
-	r.nonce = nonce;
+	challenged(&r, nonce, sizeof(nonce));
 	r.branch = "z9hG4bK2";
 	build(&r, msg, sizeof(msg));
 	handle(msg);

@@ -108,42 +108,24 @@ authn_raw_realm(const struct pl *v, const char *realm)
 	return (false);
 }
 
-/*
- * Every credential line for our realm in p, Authorization and
- * Proxy-Authorization alike whatever the method, parsed or not: noted in
- * res for removal.  None of them may reach the PBX.
- */
+/* Note the header line h for removal. */
 static void
-authn_collect(const struct snapshot *sn, const struct pkt *p,
+authn_note_strip(const struct pkt *p, const struct pkt_hdr *h,
     struct authn_result *res)
 {
-	const char *realm = sn->sn_cfg->c_realm;
-	struct digest_cred tmp;
-	bool ours;
-	size_t i;
-
-	res->ar_nstrip = 0;
-	for (i = 0; i < p->p_nhdrs; i++) {
-		const struct pkt_hdr *h = &p->p_hdrs[i];
-
-		if (h->h_id != HDR_AUTHORIZATION &&
-		    h->h_id != HDR_PROXY_AUTHORIZATION)
-			continue;
-		if (digest_parse(&h->h_val, &tmp) == 0)
-			ours = strcmp(tmp.dc_realm.ds_p, realm) == 0;
-		else
-			ours = authn_raw_realm(&h->h_val, realm);
-		if (ours && res->ar_nstrip < AUTHN_MAXSTRIP) {
-			res->ar_strip[res->ar_nstrip].p = p->p_buf + h->h_off;
-			res->ar_strip[res->ar_nstrip++].l = h->h_len;
-		}
+	if (res->ar_nstrip < AUTHN_MAXSTRIP) {
+		res->ar_strip[res->ar_nstrip].p = p->p_buf + h->h_off;
+		res->ar_strip[res->ar_nstrip++].l = h->h_len;
 	}
 }
 
 /*
- * Our realm's credentials in p, in the header the method answers with
- * (Authorization for REGISTER): parsed into c.  AUTHN_NONE when there
- * are none at all.
+ * One pass over p's credential lines, each parsed once.  Every line for
+ * our realm, Authorization and Proxy-Authorization alike whatever the
+ * method, parsed or not, is noted in res for removal: none may reach the
+ * PBX.  Our realm's credentials in the header the method answers with
+ * (Authorization for REGISTER) are parsed into c.  Returns AUTHN_NONE
+ * when there are none at all.
  */
 static enum authn_reason
 authn_find(const struct snapshot *sn, const struct pkt *p,
@@ -151,21 +133,29 @@ authn_find(const struct snapshot *sn, const struct pkt *p,
 {
 	enum pkt_hid id =
 	    authn_is_register(p) ? HDR_AUTHORIZATION : HDR_PROXY_AUTHORIZATION;
+	const char *realm = sn->sn_cfg->c_realm;
 	enum authn_reason why = AUTHN_NONE;
 	struct digest_cred tmp;
 	size_t i;
 
 	*found = false;
+	res->ar_nstrip = 0;
 	for (i = 0; i < p->p_nhdrs; i++) {
 		const struct pkt_hdr *h = &p->p_hdrs[i];
 
-		if (h->h_id != id)
+		if (h->h_id != HDR_AUTHORIZATION &&
+		    h->h_id != HDR_PROXY_AUTHORIZATION)
 			continue;
 		if (digest_parse(&h->h_val, &tmp) != 0) {
-			why = AUTHN_BAD_HEADER;
+			if (authn_raw_realm(&h->h_val, realm))
+				authn_note_strip(p, h, res);
+			if (h->h_id == id)
+				why = AUTHN_BAD_HEADER;
 			continue;
 		}
-		if (strcmp(tmp.dc_realm.ds_p, sn->sn_cfg->c_realm) != 0) {
+		if (strcmp(tmp.dc_realm.ds_p, realm) != 0) {
+			if (h->h_id != id)
+				continue;
 			if (why == AUTHN_NONE)
 				why = AUTHN_WRONG_REALM;
 			if (res->ar_user.ds_l == 0)
@@ -173,7 +163,8 @@ authn_find(const struct snapshot *sn, const struct pkt *p,
 				    tmp.dc_username; /* for the log */
 			continue;
 		}
-		if (!*found) {
+		authn_note_strip(p, h, res);
+		if (h->h_id == id && !*found) {
 			*c = tmp;
 			*found = true;
 		}
@@ -384,7 +375,7 @@ authn_request(struct authn *an, const struct snapshot *sn, const struct pkt *p,
 
 	memset(res, 0, sizeof(*res));
 	res->ar_verdict = AUTHN_CHALLENGE;
-	authn_collect(sn, p, res);
+	res->ar_scanned = true;
 	res->ar_reason = authn_find(sn, p, &c, res, &found);
 	if (!found)
 		return;
@@ -400,7 +391,15 @@ void
 authn_strip(const struct snapshot *sn, const struct pkt *p,
     struct authn_result *res)
 {
-	authn_collect(sn, p, res);
+	struct authn_result tmp;
+	struct digest_cred c;
+	bool found;
+
+	memset(&tmp, 0, sizeof(tmp));
+	(void)authn_find(sn, p, &c, &tmp, &found);
+	memcpy(res->ar_strip, tmp.ar_strip, sizeof(res->ar_strip));
+	res->ar_nstrip = tmp.ar_nstrip;
+	res->ar_scanned = true;
 }
 
 int

@@ -55,6 +55,7 @@ struct authn_result {
 	struct digest_str ar_user;          /* claimed username, if any */
 	struct pl ar_strip[AUTHN_MAXSTRIP]; /* our realm's credential lines */
 	size_t ar_nstrip;
+	bool ar_scanned; /* ar_strip is filled (authn_request, authn_strip) */
 };
 
 /* Per-worker state of the stage. */

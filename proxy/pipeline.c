@@ -599,7 +599,7 @@ pipe_to_upstream(struct pipe_req *pr)
 	    !pipe_authenticate(pr, &rt, &res))
 		return;
 	/* Passed unchecked: our realm's credentials go all the same. */
-	if (res.ar_nstrip == 0)
+	if (!res.ar_scanned)
 		authn_strip(sn, p, &res);
 	memset(&dst, 0, sizeof(dst));
 	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;

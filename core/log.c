@@ -25,8 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include <re.h>
 
 #include "core/addr.h"
@@ -637,33 +635,4 @@ log_emit(enum log_level lvl, const char *event, const struct sa *src,
 	va_start(ap, fields);
 	log_vemit(lvl, event, src, fields, ap);
 	va_end(ap);
-}
-
-/* libevent's severities onto ours. */
-static void
-log_libevent_cb(int severity, const char *msg)
-{
-	enum log_level lvl;
-
-	switch (severity) {
-	case EVENT_LOG_DEBUG:
-		lvl = LOGL_DEBUG;
-		break;
-	case EVENT_LOG_MSG:
-		lvl = LOGL_INFO;
-		break;
-	case EVENT_LOG_WARN:
-		lvl = LOGL_WARN;
-		break;
-	default:
-		lvl = LOGL_ERROR;
-		break;
-	}
-	log_event(lvl, "libevent", NULL, "msg=%s", msg);
-}
-
-void
-log_libevent_hook(void)
-{
-	event_set_log_callback(log_libevent_cb);
 }

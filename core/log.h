@@ -97,9 +97,6 @@ void log_vemit(enum log_level lvl, const char *event, const struct sa *src,
 int log_format_line(char *buf, size_t size, enum log_level lvl,
     const char *event, const struct sa *src, const char *fields, ...);
 
-/* Route libevent's own messages into the log as event=libevent msg=... */
-void log_libevent_hook(void);
-
 /*
  * log_event(LOGL_WARN, "auth_fail", &src, "user=%r reason=%s", &user, why):
  * the level test comes before any argument is evaluated into text.

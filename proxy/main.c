@@ -16,8 +16,10 @@
 
 #include "auth/passwd.h"
 #include "core/log.h"
+#include "proxy/evlog.h"
 #include "proxy/server.h"
-#include "proxy/snapshot.h"
+#include "proxy/loader.h"
+#include "sip/snapshot.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG "/etc/sipwarden/sipwarden.conf"

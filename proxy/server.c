@@ -29,7 +29,8 @@
 #include "core/log.h"
 #include "proxy/metrics.h"
 #include "proxy/server.h"
-#include "proxy/snapshot.h"
+#include "proxy/loader.h"
+#include "sip/snapshot.h"
 #include "proxy/worker.h"
 #include "version.h"
 

@@ -26,10 +26,10 @@
 
 #include "auth/connlim.h"
 #include "core/log.h"
-#include "proxy/frame.h"
+#include "sip/frame.h"
 #include "proxy/inbox.h"
 #include "proxy/server.h"
-#include "proxy/snapshot.h"
+#include "sip/snapshot.h"
 #include "proxy/stream.h"
 #include "proxy/worker_impl.h"
 

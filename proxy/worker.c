@@ -18,9 +18,9 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "proxy/pipeline.h"
+#include "sip/pipeline.h"
 #include "proxy/server.h"
-#include "proxy/snapshot.h"
+#include "sip/snapshot.h"
 #include "proxy/worker.h"
 #include "proxy/worker_impl.h"
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "proxy/pipeline.h"
+#include "sip/pipeline.h"
 #include "proxy/stream.h"
 
 #define WORKER_BATCH 16

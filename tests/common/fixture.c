@@ -12,7 +12,8 @@
 #include <re.h>
 
 #include "auth/replay.h"
-#include "proxy/snapshot.h"
+#include "proxy/loader.h"
+#include "sip/snapshot.h"
 #include "tests/common/fixture.h"
 
 /* alice / alice-secret (all three HA1s) and bob / bob-secret (MD5 only) in

@@ -8,7 +8,7 @@
 
 #include <re.h>
 
-#include "proxy/pkt.h"
+#include "sip/pkt.h"
 #include "tests/common/pkt_ref.h"
 
 static struct pkt ref_pkt;

@@ -24,8 +24,8 @@
 
 #include "core/addr.h"
 #include "core/obuf.h"
-#include "proxy/forward.h"
-#include "proxy/pkt.h"
+#include "sip/forward.h"
+#include "sip/pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,8 +22,9 @@
 #include "auth/replay.h"
 #include "core/addr.h"
 #include "core/log.h"
-#include "proxy/pipeline.h"
-#include "proxy/snapshot.h"
+#include "sip/pipeline.h"
+#include "proxy/loader.h"
+#include "sip/snapshot.h"
 
 static struct snapshot *sn;
 static struct pctx *pc;

@@ -26,7 +26,7 @@
 
 #include <re.h>
 
-#include "proxy/pkt.h"
+#include "sip/pkt.h"
 #include "tests/common/pkt_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

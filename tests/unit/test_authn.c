@@ -13,8 +13,8 @@
 #include "auth/limits.h"
 #include "auth/users.h"
 #include "core/addr.h"
-#include "proxy/pipeline.h"
-#include "proxy/snapshot.h"
+#include "sip/pipeline.h"
+#include "sip/snapshot.h"
 #include "tests/common/fixture.h"
 #include "tests/unit/tests.h"
 

@@ -21,8 +21,8 @@
 #include "auth/secrets.h"
 #include "core/addr.h"
 #include "core/b64url.h"
-#include "proxy/branch.h"
-#include "proxy/pkt.h"
+#include "sip/branch.h"
+#include "sip/pkt.h"
 #include "tests.h"
 
 #define SECRET_A                                                               \

@@ -23,7 +23,7 @@
 #include "auth/secrets.h"
 #include "core/addr.h"
 #include "core/b64url.h"
-#include "proxy/branch.h"
+#include "sip/branch.h"
 #include "tests.h"
 
 #define SECRET_A                                                               \

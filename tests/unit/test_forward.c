@@ -9,8 +9,8 @@
 
 #include "core/addr.h"
 #include "core/obuf.h"
-#include "proxy/forward.h"
-#include "proxy/pkt.h"
+#include "sip/forward.h"
+#include "sip/pkt.h"
 #include "tests.h"
 
 #define CANARY 0x5a

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/frame.h"
+#include "sip/frame.h"
 #include "tests.h"
 
 #define MAXHDR 16384

@@ -15,7 +15,7 @@
 
 #include "core/addr.h"
 #include "core/config.h"
-#include "proxy/branch.h"
+#include "sip/branch.h"
 #include "proxy/inbox.h"
 #include "proxy/server.h"
 #include "proxy/stream.h"

@@ -22,6 +22,7 @@
 
 #include "core/addr.h"
 #include "core/log.h"
+#include "proxy/evlog.h"
 #include "tests.h"
 
 #define NITEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))

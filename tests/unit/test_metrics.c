@@ -9,7 +9,7 @@
 
 #include "core/obuf.h"
 #include "proxy/metrics.h"
-#include "proxy/pipeline.h"
+#include "sip/pipeline.h"
 #include "tests/unit/tests.h"
 
 static char text[32768];

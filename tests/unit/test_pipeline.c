@@ -19,8 +19,8 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "proxy/pipeline.h"
-#include "proxy/snapshot.h"
+#include "sip/pipeline.h"
+#include "sip/snapshot.h"
 #include "tests/common/fixture.h"
 #include "tests/unit/tests.h"
 

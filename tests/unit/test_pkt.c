@@ -6,7 +6,7 @@
 
 #include <re.h>
 
-#include "proxy/pkt.h"
+#include "sip/pkt.h"
 #include "tests/common/pkt_ref.h"
 #include "tests/unit/tests.h"
 

@@ -13,8 +13,8 @@
 #include <re.h>
 
 #include "core/addr.h"
-#include "proxy/pipeline.h"
-#include "proxy/snapshot.h"
+#include "sip/pipeline.h"
+#include "sip/snapshot.h"
 #include "tests/common/fixture.h"
 #include "tests/common/pkt_ref.h"
 #include "tests/unit/tests.h"

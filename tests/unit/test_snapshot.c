@@ -20,7 +20,8 @@
 
 #include "auth/secrets.h"
 #include "core/addr.h"
-#include "proxy/snapshot.h"
+#include "proxy/loader.h"
+#include "sip/snapshot.h"
 #include "tests/common/fixture.h"
 #include "tests/unit/tests.h"
 

@@ -5,8 +5,8 @@
  * allocation.  Every header the proxy adds ends in CRLF; header lines it
  * does not touch are copied byte for byte.
  */
-#ifndef SW_PROXY_FORWARD_H
-#define SW_PROXY_FORWARD_H
+#ifndef SW_SIP_FORWARD_H
+#define SW_SIP_FORWARD_H
 
 #include <stdbool.h>
 #include <stddef.h>

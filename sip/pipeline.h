@@ -5,8 +5,8 @@
  * action for the transport to carry out.  It does no I/O and reads no
  * clock but the one it is given; it logs and counts each decision once.
  */
-#ifndef SW_PROXY_PIPELINE_H
-#define SW_PROXY_PIPELINE_H
+#ifndef SW_SIP_PIPELINE_H
+#define SW_SIP_PIPELINE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #include "core/log.h"
-#include "proxy/authn.h"
-#include "proxy/branch.h"
-#include "proxy/pkt.h"
+#include "sip/authn.h"
+#include "sip/branch.h"
+#include "sip/pkt.h"
 
 struct limits;
 struct mac;

@@ -20,8 +20,8 @@
  * so a receive buffer of that size always suffices.  One call costs
  * O(min(len, maxhdr)) whatever the size of the body.
  */
-#ifndef SW_PROXY_FRAME_H
-#define SW_PROXY_FRAME_H
+#ifndef SW_SIP_FRAME_H
+#define SW_SIP_FRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -51,8 +51,8 @@
  * Verification is constant time and fails closed: unknown version or
  * secret, wrong length, any changed byte.
  */
-#ifndef SW_PROXY_BRANCH_H
-#define SW_PROXY_BRANCH_H
+#ifndef SW_SIP_BRANCH_H
+#define SW_SIP_BRANCH_H
 
 #include <stdbool.h>
 #include <stddef.h>

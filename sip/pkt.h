@@ -12,8 +12,8 @@
  *
  * Needs <re.h> (struct pl).
  */
-#ifndef SW_PROXY_PKT_H
-#define SW_PROXY_PKT_H
+#ifndef SW_SIP_PKT_H
+#define SW_SIP_PKT_H
 
 #include <stdbool.h>
 #include <stddef.h>

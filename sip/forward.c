@@ -8,8 +8,8 @@
 
 #include "core/addr.h"
 #include "core/obuf.h"
-#include "proxy/forward.h"
-#include "proxy/pkt.h"
+#include "sip/forward.h"
+#include "sip/pkt.h"
 
 #define CRLF "\r\n"
 

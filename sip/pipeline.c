@@ -17,11 +17,11 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/obuf.h"
-#include "proxy/authn.h"
-#include "proxy/forward.h"
-#include "proxy/frame.h"
-#include "proxy/pipeline.h"
-#include "proxy/snapshot.h"
+#include "sip/authn.h"
+#include "sip/forward.h"
+#include "sip/frame.h"
+#include "sip/pipeline.h"
+#include "sip/snapshot.h"
 
 #define DROP_LOG_PER_SEC 5
 #define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 64)

@@ -12,8 +12,8 @@
 #include "auth/secrets.h"
 #include "core/addr.h"
 #include "core/b64url.h"
-#include "proxy/branch.h"
-#include "proxy/pkt.h"
+#include "sip/branch.h"
+#include "sip/pkt.h"
 
 #define BRANCH_VERSION 1
 #define FLOW_VERSION   1

@@ -4,8 +4,8 @@
  * response, replay and identity, and say what to do.  Pure decision: the
  * pipeline logs, counts and sends.  Challenges are built here too.
  */
-#ifndef SW_PROXY_AUTHN_H
-#define SW_PROXY_AUTHN_H
+#ifndef SW_SIP_AUTHN_H
+#define SW_SIP_AUTHN_H
 
 #include <stdbool.h>
 #include <stddef.h>

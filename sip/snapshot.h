@@ -1,12 +1,13 @@
 /*
  * The read-only state every worker reads: config, users, secrets and what
  * is derived from them once (our addresses as they appear in Via and
- * Record-Route).  Built whole by snapshot_load(), then published by the
+ * Record-Route).  Built whole by snapshot_load() (proxy/loader.h) or
+ * snapshot_make(), then published by the
  * server with one pointer swap; workers hold a reference while they use
  * one, and the last reference frees it.
  */
-#ifndef SW_PROXY_SNAPSHOT_H
-#define SW_PROXY_SNAPSHOT_H
+#ifndef SW_SIP_SNAPSHOT_H
+#define SW_SIP_SNAPSHOT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -21,6 +22,9 @@ typedef struct ssl_ctx_st SSL_CTX;
 struct secrets;
 
 #define SNAP_HOSTLEN 260
+
+/* Where a loader sends a problem ("FILE:LINE: message"). */
+typedef void(snap_msg_h)(const char *msg, void *arg);
 
 /* One listener as others must address it. */
 struct snap_listener {
@@ -45,22 +49,12 @@ struct snapshot {
 	SSL_CTX *sn_tls; /* server context when a tls listener exists */
 };
 
-/*
- * Load the config at path and every file it names.  Problems are passed
- * to errh as "FILE:LINE: message"; warnings (e.g. skipped users) to warnh.
- * On a reload, old is the running snapshot: the keys that need a new
- * socket or thread (listen, upstream, workers, metrics) keep old's values,
- * and the names of those that the file changed are written, comma
- * separated, to kept (empty when none); without a secret_file, old's
- * random secret is kept.
- */
-int snapshot_load(const char *path, const struct snapshot *old, char *kept,
-    size_t keptsize, struct snapshot **snp,
-    void (*errh)(const char *msg, void *arg),
-    void (*warnh)(const char *msg, void *arg), void *arg);
 /* Build a snapshot from a loaded config (tests). Takes cfg, users, secrets. */
 int snapshot_make(struct cfg *cfg, struct users *users, struct secrets *secrets,
-    struct snapshot **snp, void (*errh)(const char *msg, void *arg), void *arg);
+    struct snapshot **snp, snap_msg_h *errh, void *arg);
+/* Pass msg about config c (line 0: the whole file) to errh as FILE:LINE. */
+void snapshot_err(snap_msg_h *errh, void *arg, const struct cfg *c,
+    unsigned line, const char *msg);
 struct snapshot *snapshot_ref(struct snapshot *sn);
 void snapshot_unref(struct snapshot *sn);
 

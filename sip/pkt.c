@@ -13,7 +13,7 @@
 
 #include <re.h>
 
-#include "proxy/pkt.h"
+#include "sip/pkt.h"
 
 struct hdr_name {
 	const char *hn_name;

@@ -20,10 +20,10 @@
 #include "core/config.h"
 #include "core/obuf.h"
 #include "core/sipuri.h"
-#include "proxy/authn.h"
-#include "proxy/branch.h"
-#include "proxy/pkt.h"
-#include "proxy/snapshot.h"
+#include "sip/authn.h"
+#include "sip/branch.h"
+#include "sip/pkt.h"
+#include "sip/snapshot.h"
 
 _Static_assert((int)CFG_ALG_MD5 == (int)DIGEST_MD5 &&
 	(int)CFG_ALG_SHA256 == (int)DIGEST_SHA256 &&

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "proxy/frame.h"
+#include "sip/frame.h"
 
 #define FRAME_CL     "Content-Length"
 #define FRAME_CL_LEN (sizeof(FRAME_CL) - 1)

@@ -4,7 +4,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 command -v clang-format >/dev/null || { echo "clang-format is not installed"; exit 77; }
 bad=0
-for f in $(find auth core proxy tests -name '*.[ch]' | sort); do
+for f in $(find auth core proxy sip tests -name '*.[ch]' | sort); do
 	if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
 		echo "not formatted: $f (clang-format -i $f)"
 		bad=1

@@ -1,5 +1,5 @@
 /*
- * Messages between workers; see inbox.h.
+ * A queue between threads; see inbox.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,110 +14,135 @@
 #include <re.h>
 
 #include "proxy/inbox.h"
-#include "proxy/server.h"
-#include "proxy/stream.h"
-#include "proxy/worker_impl.h"
+#include "sip/branch.h"
 
-/* A message from another worker for one of our connections. */
-struct whand {
-	struct whand *h_next;
-	struct flow h_dst;
-	size_t h_len;
-	char h_buf[];
+/* One queued message. */
+struct inbox_msg {
+	struct inbox_msg *im_next;
+	struct flow im_dst;
+	size_t im_len;
+	char im_buf[];
+};
+
+struct inbox {
+	pthread_mutex_t ib_lock;
+	struct inbox_msg *ib_head, **ib_tail;
+	size_t ib_len;
+	int ib_fd[2]; /* the wake pipe */
+	struct event *ib_ev;
+	inbox_deliver_h *ib_deliver;
+	void *ib_arg;
 };
 
 int
-inbox_push(struct worker *w, unsigned owner, const struct flow *dst,
-    const char *buf, size_t len)
+inbox_push(struct inbox *ib, const struct flow *dst, const char *buf,
+    size_t len)
 {
-	struct server *srv = w->w_srv;
-	struct worker *o;
-	struct whand *h;
+	struct inbox_msg *m;
 	bool wake;
 
-	if (owner >= srv->sv_nworkers || (o = srv->sv_workers[owner]) == NULL)
-		return (ENOENT);
-	if ((h = malloc(sizeof(*h) + len)) == NULL)
+	if ((m = malloc(sizeof(*m) + len)) == NULL)
 		return (ENOMEM);
-	h->h_next = NULL;
-	h->h_dst = *dst;
-	h->h_len = len;
-	memcpy(h->h_buf, buf, len);
-	(void)pthread_mutex_lock(&o->w_inlock);
-	if (o->w_inlen >= INBOX_MAX) {
-		(void)pthread_mutex_unlock(&o->w_inlock);
-		free(h);
+	m->im_next = NULL;
+	m->im_dst = *dst;
+	m->im_len = len;
+	memcpy(m->im_buf, buf, len);
+	(void)pthread_mutex_lock(&ib->ib_lock);
+	if (ib->ib_len >= INBOX_MAX) {
+		(void)pthread_mutex_unlock(&ib->ib_lock);
+		free(m);
 		return (ENOBUFS);
 	}
-	*o->w_intail = h;
-	o->w_intail = &h->h_next;
-	wake = o->w_inlen++ == 0;
-	(void)pthread_mutex_unlock(&o->w_inlock);
+	*ib->ib_tail = m;
+	ib->ib_tail = &m->im_next;
+	wake = ib->ib_len++ == 0;
+	(void)pthread_mutex_unlock(&ib->ib_lock);
 	/* One byte per empty-to-non-empty change: the pipe never fills. */
 	if (wake)
-		(void)!write(o->w_infd[1], "x", 1);
-	atomic_fetch_add_explicit(&w->w_sst.ss_handoffs, 1,
-	    memory_order_relaxed);
+		(void)!write(ib->ib_fd[1], "x", 1);
 	return (0);
+}
+
+size_t
+inbox_len(struct inbox *ib)
+{
+	size_t n;
+
+	(void)pthread_mutex_lock(&ib->ib_lock);
+	n = ib->ib_len;
+	(void)pthread_mutex_unlock(&ib->ib_lock);
+	return (n);
 }
 
 static void
 inbox_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct worker *w = arg;
-	struct whand *h, *next;
+	struct inbox *ib = arg;
+	struct inbox_msg *m, *next;
 	char drain[64];
 
 	while (read(fd, drain, sizeof(drain)) > 0)
 		;
-	(void)pthread_mutex_lock(&w->w_inlock);
-	h = w->w_inhead;
-	w->w_inhead = NULL;
-	w->w_intail = &w->w_inhead;
-	w->w_inlen = 0;
-	(void)pthread_mutex_unlock(&w->w_inlock);
-	worker_refresh(w);
-	for (; h != NULL; h = next) {
-		next = h->h_next;
-		stream_send(w, &h->h_dst, h->h_buf, h->h_len);
-		free(h);
+	(void)pthread_mutex_lock(&ib->ib_lock);
+	m = ib->ib_head;
+	ib->ib_head = NULL;
+	ib->ib_tail = &ib->ib_head;
+	ib->ib_len = 0;
+	(void)pthread_mutex_unlock(&ib->ib_lock);
+	for (; m != NULL; m = next) {
+		next = m->im_next;
+		ib->ib_deliver(&m->im_dst, m->im_buf, m->im_len, ib->ib_arg);
+		free(m);
 	}
 }
 
 int
-inbox_init(struct worker *w)
+inbox_alloc(struct inbox **ibp, struct event_base *base,
+    inbox_deliver_h *deliver, void *arg)
 {
-	(void)pthread_mutex_init(&w->w_inlock, NULL);
-	w->w_intail = &w->w_inhead;
-	if (pipe2(w->w_infd, O_CLOEXEC | O_NONBLOCK) != 0)
-		return (errno);
-	w->w_inev = event_new(w->w_base, w->w_infd[0], EV_READ | EV_PERSIST,
-	    inbox_cb, w);
-	if (w->w_inev == NULL || event_add(w->w_inev, NULL) != 0)
+	struct inbox *ib;
+	int err;
+
+	if ((ib = calloc(1, sizeof(*ib))) == NULL)
 		return (ENOMEM);
+	(void)pthread_mutex_init(&ib->ib_lock, NULL);
+	ib->ib_tail = &ib->ib_head;
+	ib->ib_deliver = deliver;
+	ib->ib_arg = arg;
+	ib->ib_fd[0] = ib->ib_fd[1] = -1;
+	if (pipe2(ib->ib_fd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		err = errno;
+		goto bad;
+	}
+	err = ENOMEM;
+	ib->ib_ev =
+	    event_new(base, ib->ib_fd[0], EV_READ | EV_PERSIST, inbox_cb, ib);
+	if (ib->ib_ev == NULL || event_add(ib->ib_ev, NULL) != 0)
+		goto bad;
+	*ibp = ib;
 	return (0);
+bad:
+	inbox_free(ib);
+	return (err);
 }
 
 void
-inbox_fini(struct worker *w)
+inbox_free(struct inbox *ib)
 {
-	struct whand *h, *next;
+	struct inbox_msg *m, *next;
 	size_t i;
 
-	for (h = w->w_inhead; h != NULL; h = next) {
-		next = h->h_next;
-		free(h);
+	if (ib == NULL)
+		return;
+	for (m = ib->ib_head; m != NULL; m = next) {
+		next = m->im_next;
+		free(m);
 	}
-	w->w_inhead = NULL;
-	if (w->w_inev != NULL)
-		event_free(w->w_inev);
-	w->w_inev = NULL;
-	for (i = 0; i < 2; i++) {
-		if (w->w_infd[i] >= 0)
-			(void)close(w->w_infd[i]);
-		w->w_infd[i] = -1;
-	}
-	if (w->w_intail != NULL)
-		(void)pthread_mutex_destroy(&w->w_inlock);
-	w->w_intail = NULL;
+	if (ib->ib_ev != NULL)
+		event_free(ib->ib_ev);
+	for (i = 0; i < 2; i++)
+		if (ib->ib_fd[i] >= 0)
+			(void)close(ib->ib_fd[i]);
+	(void)pthread_mutex_destroy(&ib->ib_lock);
+	free(ib);
 }

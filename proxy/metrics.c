@@ -1,6 +1,8 @@
 /*
  * Metrics; see metrics.h.
  */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,24 +12,166 @@
 
 #include <re.h>
 
-#include "auth/connlim.h"
 #include "core/addr.h"
-#include "core/log.h"
 #include "core/obuf.h"
-#include "sip/authn.h"
+#include "proxy/connstat.h"
 #include "proxy/metrics.h"
+#include "sip/authn.h"
 #include "sip/pipeline.h"
-#include "proxy/server.h"
-#include "proxy/worker.h"
 #include "version.h"
 
 #define METRICS_BUFLEN 32768
 
-static const char *const metrics_methods[] = {
+/* Every number of one scrape, plain: what the table below points into. */
+struct metrics_vals {
+	uint64_t mv_requests[PM_N];
+	uint64_t mv_responses[6];
+	uint64_t mv_challenges;
+	uint64_t mv_auth_ok;
+	uint64_t mv_auth_fail[AUTHN_NREASONS];
+	uint64_t mv_dropped[DROP_NREASONS];
+	uint64_t mv_forwarded;
+	uint64_t mv_conns;
+	uint64_t mv_accepted;
+	uint64_t mv_refused[REFUSE_N];
+	uint64_t mv_closed[CLOSE_N];
+	uint64_t mv_upstream_connects;
+	uint64_t mv_handoffs;
+	uint64_t mv_bans;
+	uint64_t mv_reloads[2]; /* ok, failed */
+	uint64_t mv_build;      /* 1 */
+	uint64_t mv_start;
+	uint64_t mv_uptime;
+};
+
+/* The label value of sample i of a family. */
+typedef const char *metrics_label_h(size_t i);
+
+static const char *
+metrics_method(size_t i)
+{
+	static const char *const names[] = {
 #define X(m) #m,
-	PIPE_METHODS(X)
+		PIPE_METHODS(X)
 #undef X
-	    "other",
+		    "other",
+	};
+
+	return (names[i]);
+}
+
+static const char *
+metrics_class(size_t i)
+{
+	static const char *const names[] = { "1xx", "2xx", "3xx", "4xx", "5xx",
+		"6xx" };
+
+	return (names[i]);
+}
+
+static const char *
+metrics_auth_reason(size_t i)
+{
+	return (authn_reason_name((enum authn_reason)i));
+}
+
+static const char *
+metrics_drop_reason(size_t i)
+{
+	return (pipeline_drop_name((enum drop_reason)i));
+}
+
+static const char *
+metrics_refusal(size_t i)
+{
+	return (connstat_refusal_name((enum conn_refusal)i));
+}
+
+static const char *
+metrics_close(size_t i)
+{
+	return (connstat_close_name((enum conn_close)i));
+}
+
+static const char *
+metrics_result(size_t i)
+{
+	return (i == 0 ? "ok" : "failed");
+}
+
+static const char *
+metrics_version(size_t i)
+{
+	return (SW_VERSION);
+}
+
+/*
+ * A family: samples [mf_from, mf_to) of the numbers at mf_off, labelled
+ * mf_label="mf_value(i)", or one sample without a label.
+ */
+struct metrics_family {
+	const char *mf_name;
+	const char *mf_type;
+	const char *mf_help;
+	const char *mf_label;
+	metrics_label_h *mf_value;
+	size_t mf_from, mf_to;
+	size_t mf_off;
+};
+
+#define MV(f)           offsetof(struct metrics_vals, f)
+#define ONE(f)          NULL, NULL, 0, 1, MV(f)
+#define COUNTER         "counter"
+#define GAUGE           "gauge"
+#define NOF(f)          (sizeof(((struct metrics_vals *)0)->f) / sizeof(uint64_t))
+#define ALL(lab, fn, f) lab, fn, 0, NOF(f), MV(f)
+/* Reasons from 1: 0 is "none", never counted. */
+#define FROM1(lab, fn, f) lab, fn, 1, NOF(f), MV(f)
+
+/* In the order of the exposition. */
+static const struct metrics_family metrics_families[] = {
+	{ "sipwarden_requests_total", COUNTER,
+	    "SIP requests received and parsed, from either side.",
+	    ALL("method", metrics_method, mv_requests) },
+	{ "sipwarden_responses_total", COUNTER, "Responses relayed.",
+	    ALL("class", metrics_class, mv_responses) },
+	{ "sipwarden_challenges_total", COUNTER, "401 and 407 challenges sent.",
+	    ONE(mv_challenges) },
+	{ "sipwarden_auth_success_total", COUNTER,
+	    "Requests whose credentials verified.", ONE(mv_auth_ok) },
+	{ "sipwarden_auth_failures_total", COUNTER,
+	    "Failed authentications by reason.",
+	    FROM1("reason", metrics_auth_reason, mv_auth_fail) },
+	{ "sipwarden_dropped_total", COUNTER, "Messages dropped by reason.",
+	    FROM1("reason", metrics_drop_reason, mv_dropped) },
+	{ "sipwarden_forwarded_total", COUNTER,
+	    "Messages sent on, requests and responses.", ONE(mv_forwarded) },
+	{ "sipwarden_connections", GAUGE,
+	    "TCP and TLS connections from peers open now.", ONE(mv_conns) },
+	{ "sipwarden_connections_accepted_total", COUNTER,
+	    "TCP and TLS connections accepted.", ONE(mv_accepted) },
+	{ "sipwarden_connections_refused_total", COUNTER,
+	    "Connections closed at once, by reason.",
+	    ALL("reason", metrics_refusal, mv_refused) },
+	{ "sipwarden_connections_closed_total", COUNTER,
+	    "Connections closed, by reason.",
+	    ALL("reason", metrics_close, mv_closed) },
+	{ "sipwarden_upstream_connects_total", COUNTER,
+	    "TCP connections opened to the upstream.",
+	    ONE(mv_upstream_connects) },
+	{ "sipwarden_handoffs_total", COUNTER,
+	    "Messages passed to the worker that owns their connection.",
+	    ONE(mv_handoffs) },
+	{ "sipwarden_bans_active", GAUGE, "Sources banned now.", ONE(mv_bans) },
+	{ "sipwarden_reloads_total", COUNTER, "Reloads (SIGHUP) by result.",
+	    ALL("result", metrics_result, mv_reloads) },
+	{ "sipwarden_build_info", GAUGE, "Always 1; the version is a label.",
+	    "version", metrics_version, 0, 1, MV(mv_build) },
+	{ "sipwarden_start_time_seconds", GAUGE,
+	    "When the process started, seconds since the epoch.",
+	    ONE(mv_start) },
+	{ "sipwarden_uptime_seconds", GAUGE,
+	    "Seconds since the process started.", ONE(mv_uptime) },
 };
 
 static unsigned long
@@ -70,158 +214,105 @@ metrics_add_streams(struct stream_stats *sum, const struct stream_stats *w)
 	metrics_sum(&sum->ss_handoffs, &w->ss_handoffs, 1);
 }
 
-/* "# HELP name help\n# TYPE name type\n" */
 static void
-metrics_family(struct obuf *ob, const char *name, const char *type,
-    const char *help)
+metrics_copy(uint64_t *dst, const atomic_ulong *src, size_t n)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = metrics_load(&src[i]);
+}
+
+/* The counters as plain numbers, where the table finds them. */
+static void
+metrics_vals(struct metrics_vals *v, const struct pipe_stats *s,
+    const struct metrics_proc *mp)
+{
+	const struct stream_stats *ss = &mp->mp_sst;
+
+	metrics_copy(v->mv_requests, s->ps_requests, PM_N);
+	metrics_copy(v->mv_responses, s->ps_responses, 6);
+	v->mv_challenges = metrics_load(&s->ps_challenges);
+	v->mv_auth_ok = metrics_load(&s->ps_auth_ok);
+	metrics_copy(v->mv_auth_fail, s->ps_auth_fail, AUTHN_NREASONS);
+	metrics_copy(v->mv_dropped, s->ps_dropped, DROP_NREASONS);
+	v->mv_forwarded = metrics_load(&s->ps_forwarded);
+	v->mv_conns = mp->mp_conns;
+	v->mv_accepted = metrics_load(&ss->ss_accepted);
+	metrics_copy(v->mv_refused, ss->ss_refused, REFUSE_N);
+	metrics_copy(v->mv_closed, ss->ss_closed, CLOSE_N);
+	v->mv_upstream_connects = metrics_load(&ss->ss_upstream_connects);
+	v->mv_handoffs = metrics_load(&ss->ss_handoffs);
+	v->mv_bans = mp->mp_bans_active;
+	v->mv_reloads[0] = mp->mp_reloads_ok;
+	v->mv_reloads[1] = mp->mp_reloads_failed;
+	v->mv_build = 1;
+	v->mv_start = mp->mp_start;
+	v->mv_uptime = mp->mp_now - mp->mp_start;
+}
+
+/* "# HELP name help\n# TYPE name type\n" and its samples. */
+static void
+metrics_family(struct obuf *ob, const struct metrics_family *f,
+    const struct metrics_vals *v)
+{
+	const uint64_t *n = (const uint64_t *)((const char *)v + f->mf_off);
+	size_t i;
+
 	obuf_puts(ob, "# HELP ");
-	obuf_puts(ob, name);
+	obuf_puts(ob, f->mf_name);
 	obuf_puts(ob, " ");
-	obuf_puts(ob, help);
+	obuf_puts(ob, f->mf_help);
 	obuf_puts(ob, "\n# TYPE ");
-	obuf_puts(ob, name);
+	obuf_puts(ob, f->mf_name);
 	obuf_puts(ob, " ");
-	obuf_puts(ob, type);
+	obuf_puts(ob, f->mf_type);
 	obuf_puts(ob, "\n");
-}
-
-/* name{label="value"} v, label NULL for none. */
-static void
-metrics_sample(struct obuf *ob, const char *name, const char *label,
-    const char *value, uint64_t v)
-{
-	obuf_puts(ob, name);
-	if (label != NULL) {
-		obuf_puts(ob, "{");
-		obuf_puts(ob, label);
-		obuf_puts(ob, "=\"");
-		obuf_puts(ob, value);
-		obuf_puts(ob, "\"}");
+	for (i = f->mf_from; i < f->mf_to; i++) {
+		obuf_puts(ob, f->mf_name);
+		if (f->mf_label != NULL) {
+			obuf_puts(ob, "{");
+			obuf_puts(ob, f->mf_label);
+			obuf_puts(ob, "=\"");
+			obuf_puts(ob, f->mf_value(i));
+			obuf_puts(ob, "\"}");
+		}
+		obuf_puts(ob, " ");
+		obuf_putu(ob, n[i]);
+		obuf_puts(ob, "\n");
 	}
-	obuf_puts(ob, " ");
-	obuf_putu(ob, v);
-	obuf_puts(ob, "\n");
-}
-
-static void
-metrics_counters(struct obuf *ob, const struct pipe_stats *s)
-{
-	static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx",
-		"5xx", "6xx" };
-	size_t i;
-
-	metrics_family(ob, "sipwarden_requests_total", "counter",
-	    "SIP requests received and parsed, from either side.");
-	for (i = 0; i < PM_N; i++)
-		metrics_sample(ob, "sipwarden_requests_total", "method",
-		    metrics_methods[i], metrics_load(&s->ps_requests[i]));
-	metrics_family(ob, "sipwarden_responses_total", "counter",
-	    "Responses relayed.");
-	for (i = 0; i < 6; i++)
-		metrics_sample(ob, "sipwarden_responses_total", "class",
-		    classes[i], metrics_load(&s->ps_responses[i]));
-	metrics_family(ob, "sipwarden_challenges_total", "counter",
-	    "401 and 407 challenges sent.");
-	metrics_sample(ob, "sipwarden_challenges_total", NULL, NULL,
-	    metrics_load(&s->ps_challenges));
-	metrics_family(ob, "sipwarden_auth_success_total", "counter",
-	    "Requests whose credentials verified.");
-	metrics_sample(ob, "sipwarden_auth_success_total", NULL, NULL,
-	    metrics_load(&s->ps_auth_ok));
-	metrics_family(ob, "sipwarden_auth_failures_total", "counter",
-	    "Failed authentications by reason.");
-	for (i = 1; i < AUTHN_NREASONS; i++)
-		metrics_sample(ob, "sipwarden_auth_failures_total", "reason",
-		    authn_reason_name((enum authn_reason)i),
-		    metrics_load(&s->ps_auth_fail[i]));
-	metrics_family(ob, "sipwarden_dropped_total", "counter",
-	    "Messages dropped by reason.");
-	for (i = 1; i < DROP_NREASONS; i++)
-		metrics_sample(ob, "sipwarden_dropped_total", "reason",
-		    pipeline_drop_name((enum drop_reason)i),
-		    metrics_load(&s->ps_dropped[i]));
-	metrics_family(ob, "sipwarden_forwarded_total", "counter",
-	    "Messages sent on, requests and responses.");
-	metrics_sample(ob, "sipwarden_forwarded_total", NULL, NULL,
-	    metrics_load(&s->ps_forwarded));
-}
-
-static void
-metrics_streams(struct obuf *ob, const struct metrics_proc *mp)
-{
-	const struct stream_stats *s = &mp->mp_sst;
-	size_t i;
-
-	metrics_family(ob, "sipwarden_connections", "gauge",
-	    "TCP and TLS connections from peers open now.");
-	metrics_sample(ob, "sipwarden_connections", NULL, NULL, mp->mp_conns);
-	metrics_family(ob, "sipwarden_connections_accepted_total", "counter",
-	    "TCP and TLS connections accepted.");
-	metrics_sample(ob, "sipwarden_connections_accepted_total", NULL, NULL,
-	    metrics_load(&s->ss_accepted));
-	metrics_family(ob, "sipwarden_connections_refused_total", "counter",
-	    "Connections closed at once, by reason.");
-	for (i = 0; i < REFUSE_N; i++)
-		metrics_sample(ob, "sipwarden_connections_refused_total",
-		    "reason", stream_refusal_name((enum conn_refusal)i),
-		    metrics_load(&s->ss_refused[i]));
-	metrics_family(ob, "sipwarden_connections_closed_total", "counter",
-	    "Connections closed, by reason.");
-	for (i = 0; i < CLOSE_N; i++)
-		metrics_sample(ob, "sipwarden_connections_closed_total",
-		    "reason", stream_close_name((enum conn_close)i),
-		    metrics_load(&s->ss_closed[i]));
-	metrics_family(ob, "sipwarden_upstream_connects_total", "counter",
-	    "TCP connections opened to the upstream.");
-	metrics_sample(ob, "sipwarden_upstream_connects_total", NULL, NULL,
-	    metrics_load(&s->ss_upstream_connects));
-	metrics_family(ob, "sipwarden_handoffs_total", "counter",
-	    "Messages passed to the worker that owns their connection.");
-	metrics_sample(ob, "sipwarden_handoffs_total", NULL, NULL,
-	    metrics_load(&s->ss_handoffs));
 }
 
 bool
 metrics_render(struct obuf *ob, const struct pipe_stats *sum,
     const struct metrics_proc *mp)
 {
-	metrics_counters(ob, sum);
-	metrics_streams(ob, mp);
-	metrics_family(ob, "sipwarden_bans_active", "gauge",
-	    "Sources banned now.");
-	metrics_sample(ob, "sipwarden_bans_active", NULL, NULL,
-	    mp->mp_bans_active);
-	metrics_family(ob, "sipwarden_reloads_total", "counter",
-	    "Reloads (SIGHUP) by result.");
-	metrics_sample(ob, "sipwarden_reloads_total", "result", "ok",
-	    mp->mp_reloads_ok);
-	metrics_sample(ob, "sipwarden_reloads_total", "result", "failed",
-	    mp->mp_reloads_failed);
-	metrics_family(ob, "sipwarden_build_info", "gauge",
-	    "Always 1; the version is a label.");
-	metrics_sample(ob, "sipwarden_build_info", "version", SW_VERSION, 1);
-	metrics_family(ob, "sipwarden_start_time_seconds", "gauge",
-	    "When the process started, seconds since the epoch.");
-	metrics_sample(ob, "sipwarden_start_time_seconds", NULL, NULL,
-	    mp->mp_start);
-	metrics_family(ob, "sipwarden_uptime_seconds", "gauge",
-	    "Seconds since the process started.");
-	metrics_sample(ob, "sipwarden_uptime_seconds", NULL, NULL,
-	    mp->mp_now - mp->mp_start);
+	struct metrics_vals v;
+	size_t i;
+
+	metrics_vals(&v, sum, mp);
+	for (i = 0; i < sizeof(metrics_families) / sizeof(metrics_families[0]);
+	     i++)
+		metrics_family(ob, &metrics_families[i], &v);
 	return (!ob->ob_full);
 }
+
+/* The endpoint, and what fills the numbers in. */
+struct metrics {
+	struct evhttp *m_http;
+	metrics_fill_h *m_fill;
+	void *m_arg;
+};
 
 static void
 metrics_cb(struct evhttp_request *req, void *arg)
 {
-	struct server *srv = arg;
+	const struct metrics *m = arg;
 	static char text[METRICS_BUFLEN];
 	struct pipe_stats sum;
 	struct metrics_proc mp;
 	struct evbuffer *body;
 	struct obuf ob;
-	unsigned k;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
 	    strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
@@ -230,16 +321,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	}
 	memset(&sum, 0, sizeof(sum));
 	memset(&mp, 0, sizeof(mp));
-	for (k = 0; k < srv->sv_nworkers; k++) {
-		metrics_add(&sum, worker_stats(srv->sv_workers[k]));
-		metrics_add_streams(&mp.mp_sst,
-		    worker_stream_stats(srv->sv_workers[k]));
-	}
-	mp.mp_conns = connlim_total(srv->sv_connlim);
-	mp.mp_reloads_ok = srv->sv_reloads_ok;
-	mp.mp_reloads_failed = srv->sv_reloads_failed;
-	mp.mp_bans_active = atomic_load(&srv->sv_bans);
-	mp.mp_start = srv->sv_start;
+	m->m_fill(&sum, &mp, m->m_arg);
 	mp.mp_now = (uint64_t)time(NULL);
 	obuf_init(&ob, text, sizeof(text));
 	if (!metrics_render(&ob, &sum, &mp) ||
@@ -254,20 +336,36 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
-struct evhttp *
-metrics_start(struct server *srv, const struct sa *addr)
+struct metrics *
+metrics_start(struct event_base *base, const struct sa *addr,
+    metrics_fill_h *fill, void *arg)
 {
 	char ip[ADDR_STRLEN];
-	struct evhttp *http;
+	struct metrics *m;
 
-	if ((http = evhttp_new(srv->sv_base)) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return (NULL);
+	m->m_fill = fill;
+	m->m_arg = arg;
+	if ((m->m_http = evhttp_new(base)) == NULL)
+		goto bad;
 	(void)addr_fmt_ip(addr, ip, sizeof(ip));
-	if (evhttp_bind_socket(http, ip, sa_port(addr)) != 0) {
-		evhttp_free(http);
-		return (NULL);
-	}
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET);
-	evhttp_set_gencb(http, metrics_cb, srv);
-	return (http);
+	if (evhttp_bind_socket(m->m_http, ip, sa_port(addr)) != 0)
+		goto bad;
+	evhttp_set_allowed_methods(m->m_http, EVHTTP_REQ_GET);
+	evhttp_set_gencb(m->m_http, metrics_cb, m);
+	return (m);
+bad:
+	metrics_stop(m);
+	return (NULL);
+}
+
+void
+metrics_stop(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	if (m->m_http != NULL)
+		evhttp_free(m->m_http);
+	free(m);
 }

@@ -1,9 +1,11 @@
 /*
  * Prometheus text exposition (SPEC section 5) at /metrics, served with
- * evhttp on the main thread's event loop.  The numbers are the workers'
- * counters (struct pipe_stats), read with relaxed loads and summed, and
- * the process's own (reloads, start time).  Label values come from fixed
- * lists only, never from the network.
+ * evhttp on the main thread's event loop.  At each scrape the server
+ * fills in the numbers (metrics_fill_h): the workers' counters (struct
+ * pipe_stats, struct stream_stats), read with relaxed loads and summed
+ * with metrics_add(), and the process's own (reloads, start time).  Each
+ * family's name, type and help are written once, in a table (metrics.c);
+ * label values come from fixed lists only, never from the network.
  */
 #ifndef SW_PROXY_METRICS_H
 #define SW_PROXY_METRICS_H
@@ -12,13 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proxy/stream.h"
+#include "proxy/connstat.h"
 
-struct evhttp;
+struct event_base;
+struct metrics;
 struct sa;
 struct obuf;
 struct pipe_stats;
-struct server;
 
 /* What the process counts besides the workers. */
 struct metrics_proc {
@@ -31,6 +33,12 @@ struct metrics_proc {
 	struct stream_stats mp_sst; /* summed over workers */
 };
 
+/*
+ * Fill in sum and mp (zeroed; mp_now is set after) for one scrape.
+ */
+typedef void metrics_fill_h(struct pipe_stats *sum, struct metrics_proc *mp,
+    void *arg);
+
 /* Add one worker's connection counters into sum. */
 void metrics_add_streams(struct stream_stats *sum,
     const struct stream_stats *w);
@@ -40,7 +48,10 @@ void metrics_add(struct pipe_stats *sum, const struct pipe_stats *w);
 /* The exposition text; false when ob is too small. */
 bool metrics_render(struct obuf *ob, const struct pipe_stats *sum,
     const struct metrics_proc *mp);
-/* Serve /metrics for srv on its main event base; NULL on failure. */
-struct evhttp *metrics_start(struct server *srv, const struct sa *addr);
+/* Serve /metrics on base, numbers from fill(arg); NULL on failure. */
+struct metrics *metrics_start(struct event_base *base, const struct sa *addr,
+    metrics_fill_h *fill, void *arg);
+/* Stop serving and free it. */
+void metrics_stop(struct metrics *m);
 
 #endif

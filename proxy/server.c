@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include <re.h>
 
@@ -27,11 +26,12 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "proxy/loader.h"
 #include "proxy/metrics.h"
 #include "proxy/server.h"
-#include "proxy/loader.h"
-#include "sip/snapshot.h"
+#include "proxy/shared.h"
 #include "proxy/worker.h"
+#include "sip/snapshot.h"
 #include "version.h"
 
 #define SERVER_RCVBUF  (4 * 1024 * 1024)
@@ -210,8 +210,8 @@ server_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	struct server *srv = arg;
 
 	atomic_store(&srv->sv_bans,
-	    limits_sweep(srv->sv_limits, (uint32_t)time(NULL), server_unban_cb,
-		NULL));
+	    limits_sweep(srv->sv_shared.sh_limits, (uint32_t)time(NULL),
+		server_unban_cb, NULL));
 }
 
 static int
@@ -229,19 +229,23 @@ server_sweep(struct server *srv)
 static int
 server_workers(struct server *srv, size_t nl)
 {
+	struct shared *sh = &srv->sv_shared;
 	unsigned k;
 	int err;
 
 	srv->sv_workers = calloc(srv->sv_nworkers, sizeof(*srv->sv_workers));
-	if (srv->sv_workers == NULL)
+	sh->sh_inbox = calloc(srv->sv_nworkers, sizeof(*sh->sh_inbox));
+	if (srv->sv_workers == NULL || sh->sh_inbox == NULL)
 		return (ENOMEM);
 	/* All exist before any runs: they hand messages to each other. */
 	for (k = 0; k < srv->sv_nworkers; k++) {
-		err = worker_alloc(&srv->sv_workers[k], srv, k,
+		err = worker_alloc(&srv->sv_workers[k], sh, k,
 		    srv->sv_fds + k * nl, nl);
 		if (err != 0)
 			goto bad;
+		sh->sh_inbox[k] = worker_inbox(srv->sv_workers[k]);
 	}
+	sh->sh_nworkers = srv->sv_nworkers;
 	for (k = 0; k < srv->sv_nworkers; k++)
 		if ((err = worker_start(srv->sv_workers[k])) != 0)
 			goto bad;
@@ -286,6 +290,25 @@ server_nofile(const struct cfg *c)
 	log_event(LOGL_WARN, "config", NULL, "warning=%s", msg);
 }
 
+/* At each scrape: the workers' counters summed, and the process's. */
+static void
+server_metrics_cb(struct pipe_stats *sum, struct metrics_proc *mp, void *arg)
+{
+	struct server *srv = arg;
+	unsigned k;
+
+	for (k = 0; k < srv->sv_nworkers; k++) {
+		metrics_add(sum, worker_stats(srv->sv_workers[k]));
+		metrics_add_streams(&mp->mp_sst,
+		    worker_stream_stats(srv->sv_workers[k]));
+	}
+	mp->mp_conns = connlim_total(srv->sv_shared.sh_connlim);
+	mp->mp_reloads_ok = srv->sv_reloads_ok;
+	mp->mp_reloads_failed = srv->sv_reloads_failed;
+	mp->mp_bans_active = atomic_load(&srv->sv_bans);
+	mp->mp_start = srv->sv_start;
+}
+
 int
 server_start(struct server *srv, const char *cfgpath)
 {
@@ -294,7 +317,7 @@ server_start(struct server *srv, const char *cfgpath)
 	const struct cfg *c;
 
 	srv->sv_cfgpath = cfgpath;
-	(void)pthread_mutex_init(&srv->sv_lock, NULL);
+	shared_init(&srv->sv_shared);
 	if (snapshot_load(cfgpath, NULL, NULL, 0, &sn, server_msg_cb,
 		server_warn_cb, &sm) != 0)
 		return (1);
@@ -305,14 +328,13 @@ server_start(struct server *srv, const char *cfgpath)
 		snapshot_unref(sn);
 		return (1);
 	}
-	srv->sv_snap = sn;
-	atomic_store(&srv->sv_gen, 1);
-	sn->sn_gen = 1;
+	shared_publish(&srv->sv_shared, sn);
 	srv->sv_nworkers = c->c_workers;
 	server_nofile(c);
-	if (replay_alloc(&srv->sv_replay) != 0 ||
-	    limits_alloc(&srv->sv_limits) != 0 ||
-	    connlim_alloc(&srv->sv_connlim, c->c_tcp_max_conns) != 0) {
+	if (replay_alloc(&srv->sv_shared.sh_replay) != 0 ||
+	    limits_alloc(&srv->sv_shared.sh_limits) != 0 ||
+	    connlim_alloc(&srv->sv_shared.sh_connlim, c->c_tcp_max_conns) !=
+		0) {
 		log_event(LOGL_ERROR, "start", NULL, "error=%s",
 		    "cannot allocate the replay memory");
 		return (2);
@@ -323,7 +345,8 @@ server_start(struct server *srv, const char *cfgpath)
 	    server_bind(srv, sn) != 0 || server_workers(srv, sn->sn_nl) != 0)
 		return (2);
 	if (c->c_has_metrics &&
-	    (srv->sv_http = metrics_start(srv, &c->c_metrics)) == NULL) {
+	    (srv->sv_metrics = metrics_start(srv->sv_base, &c->c_metrics,
+		 server_metrics_cb, srv)) == NULL) {
 		log_event(LOGL_ERROR, "bind", &c->c_metrics, "error=%s",
 		    "cannot serve metrics");
 		return (2);
@@ -343,68 +366,53 @@ server_run(struct server *srv)
 void
 server_stop(struct server *srv)
 {
+	const struct snapshot *sn;
 	unsigned k;
 	size_t i, nfds;
 
-	if (srv->sv_http != NULL)
-		evhttp_free(srv->sv_http);
-	srv->sv_http = NULL;
+	metrics_stop(srv->sv_metrics);
+	srv->sv_metrics = NULL;
 	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
 		worker_halt(srv->sv_workers[k]);
+	srv->sv_shared.sh_nworkers = 0;
 	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
 		worker_free(srv->sv_workers[k]);
 	free(srv->sv_workers);
 	srv->sv_workers = NULL;
-	nfds = srv->sv_snap ? srv->sv_snap->sn_nl * srv->sv_nworkers : 0;
+	free(srv->sv_shared.sh_inbox);
+	srv->sv_shared.sh_inbox = NULL;
+	sn = srv->sv_shared.sh_snap;
+	nfds = sn != NULL ? sn->sn_nl * srv->sv_nworkers : 0;
 	for (i = 0; srv->sv_fds != NULL && i < nfds; i++)
 		if (srv->sv_fds[i] >= 0)
 			(void)close(srv->sv_fds[i]);
 	free(srv->sv_fds);
 	srv->sv_fds = NULL;
-	snapshot_unref(srv->sv_snap);
-	srv->sv_snap = NULL;
 	for (i = 0; i < sizeof(srv->sv_sigev) / sizeof(srv->sv_sigev[0]); i++) {
 		if (srv->sv_sigev[i] != NULL)
 			event_free(srv->sv_sigev[i]);
 		srv->sv_sigev[i] = NULL;
 	}
-	replay_free(srv->sv_replay);
-	srv->sv_replay = NULL;
+	replay_free(srv->sv_shared.sh_replay);
+	srv->sv_shared.sh_replay = NULL;
 	if (srv->sv_sweep != NULL)
 		event_free(srv->sv_sweep);
 	srv->sv_sweep = NULL;
-	limits_free(srv->sv_limits);
-	srv->sv_limits = NULL;
-	connlim_free(srv->sv_connlim);
-	srv->sv_connlim = NULL;
+	limits_free(srv->sv_shared.sh_limits);
+	srv->sv_shared.sh_limits = NULL;
+	connlim_free(srv->sv_shared.sh_connlim);
+	srv->sv_shared.sh_connlim = NULL;
 	if (srv->sv_base != NULL)
 		event_base_free(srv->sv_base);
 	srv->sv_base = NULL;
-	(void)pthread_mutex_destroy(&srv->sv_lock);
-}
-
-/* Publish sn as the current snapshot. */
-static void
-server_publish(struct server *srv, struct snapshot *sn)
-{
-	struct snapshot *old;
-	uint64_t gen;
-
-	(void)pthread_mutex_lock(&srv->sv_lock);
-	old = srv->sv_snap;
-	gen = atomic_load(&srv->sv_gen) + 1;
-	sn->sn_gen = gen;
-	srv->sv_snap = sn;
-	atomic_store_explicit(&srv->sv_gen, gen, memory_order_release);
-	(void)pthread_mutex_unlock(&srv->sv_lock);
-	snapshot_unref(old);
+	shared_fini(&srv->sv_shared);
 }
 
 int
 server_reload(struct server *srv)
 {
 	struct server_msgs sm = { .sm_level = LOGL_WARN };
-	const struct snapshot *old = srv->sv_snap;
+	const struct snapshot *old = srv->sv_shared.sh_snap;
 	const struct cfg *c;
 	struct snapshot *sn;
 	char kept[64];
@@ -425,24 +433,9 @@ server_reload(struct server *srv)
 		snapshot_unref(sn);
 		return (EIO);
 	}
-	server_publish(srv, sn);
+	shared_publish(&srv->sv_shared, sn);
 	srv->sv_reloads_ok++;
 	log_event(LOGL_INFO, "reload", NULL, "result=ok users=%zu kept=%s",
 	    users_count(sn->sn_users), kept);
 	return (0);
-}
-
-struct snapshot *
-server_snapshot(struct server *srv, uint64_t *gen)
-{
-	struct snapshot *sn = NULL;
-	uint64_t g = atomic_load_explicit(&srv->sv_gen, memory_order_acquire);
-
-	if (g == *gen)
-		return (NULL);
-	(void)pthread_mutex_lock(&srv->sv_lock);
-	sn = snapshot_ref(srv->sv_snap);
-	*gen = sn->sn_gen;
-	(void)pthread_mutex_unlock(&srv->sv_lock);
-	return (sn);
 }

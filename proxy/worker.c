@@ -1,15 +1,12 @@
 /*
- * Worker threads: read datagrams in batches, run each through the
- * pipeline, carry out its action.  See worker.h.
+ * Worker threads: the loop, the pipeline, and the one upcall through
+ * which the transports hand it messages.  See worker.h.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -17,118 +14,73 @@
 #include <re.h>
 
 #include "core/config.h"
-#include "core/log.h"
-#include "sip/pipeline.h"
-#include "proxy/server.h"
-#include "sip/snapshot.h"
+#include "proxy/acceptor.h"
+#include "proxy/connstat.h"
+#include "proxy/dgram.h"
+#include "proxy/inbox.h"
+#include "proxy/shared.h"
+#include "proxy/stream.h"
+#include "proxy/wctx.h"
 #include "proxy/worker.h"
-#include "proxy/worker_impl.h"
+#include "sip/pipeline.h"
+#include "sip/snapshot.h"
 
-uint64_t
-worker_now_ms(void)
-{
-	struct timespec ts;
+struct worker {
+	struct wctx w_ctx; /* what the transports see */
+	pthread_t w_thread;
+	int w_started;
+	int w_stopfd[2];
+	struct event *w_stopev;
+	struct dgram *w_dgram;
+	struct acceptor *w_acceptor;
+	struct stream *w_stream;
+	struct connstat w_cst;
+	struct inbox *w_inbox;
+};
 
-	(void)clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-void
-worker_refresh(struct worker *w)
-{
-	struct snapshot *sn;
-
-	sn = server_snapshot(w->w_srv, &w->w_gen);
-	if (sn == NULL)
-		return;
-	snapshot_unref(w->w_snap);
-	w->w_snap = sn;
-}
-
-void
+/* Carry out an action of the pipeline through the transport it names. */
+static void
 worker_act(struct worker *w, const struct action *act)
 {
-	const struct sa *dst = &act->a_dst.f_addr;
-	ssize_t n;
-
 	if (act->a_kind != ACT_SEND)
 		return;
-	if (act->a_dst.f_tp != TP_UDP) {
-		stream_send(w, &act->a_dst, act->a_out, act->a_outlen);
-		return;
-	}
-	if (act->a_dst.f_lsock >= w->w_nsocks) {
-		log_event(LOGL_WARN, "send_error", dst, "error=%s",
-		    "no such listener");
-		return;
-	}
-	if (w->w_socks[act->a_dst.f_lsock].ws_ev == NULL) {
-		log_event(LOGL_WARN, "send_error", dst, "error=%s",
-		    "listener is not udp");
-		return;
-	}
-	n = sendto(w->w_socks[act->a_dst.f_lsock].ws_fd, act->a_out,
-	    act->a_outlen, MSG_DONTWAIT, &dst->u.sa, dst->len);
-	if (n < 0)
-		log_event(LOGL_DEBUG, "send_error", dst, "error=%s",
-		    strerror(errno));
+	if (act->a_dst.f_tp == TP_UDP)
+		dgram_send(w->w_dgram, &act->a_dst, act->a_out, act->a_outlen);
+	else
+		stream_send(w->w_stream, &act->a_dst, act->a_out,
+		    act->a_outlen);
 }
 
-void
-worker_message(struct worker *w, const char *buf, size_t len,
-    const struct flow *src, uint64_t now)
+/* The upcall (wctx.h): a transport hands up one framed message. */
+static void
+worker_up_cb(void *arg, const struct wctx_msg *m)
 {
+	struct worker *w = arg;
+	struct wctx *wc = &w->w_ctx;
 	struct pipe_in in;
 	struct action act;
 
-	in.pi_buf = buf;
-	in.pi_len = len;
-	in.pi_src = *src;
-	in.pi_now_ms = now;
-	pipeline_handle(w->w_pc, w->w_snap, &in, &act);
+	if (m->m_kind == WCTX_UNSENT) {
+		pipeline_flow_failed(wc->wc_pc, wc->wc_snap, m->m_flow,
+		    m->m_buf, m->m_len, m->m_code, m->m_now, &act);
+	} else {
+		in.pi_buf = m->m_buf;
+		in.pi_len = m->m_len;
+		in.pi_src = *m->m_flow;
+		in.pi_now_ms = m->m_now;
+		pipeline_handle(wc->wc_pc, wc->wc_snap, &in, &act);
+	}
 	worker_act(w, &act);
 }
 
+/* A message another worker handed us, for one of our connections. */
 static void
-worker_one(struct worker *w, struct wsock *ws, unsigned i, uint64_t now)
+worker_inbox_cb(const struct flow *dst, const char *buf, size_t len, void *arg)
 {
-	struct flow src;
-	size_t len = w->w_msgs[i].msg_len;
+	struct worker *w = arg;
 
-	memset(&src, 0, sizeof(src));
-	src.f_tp = TP_UDP;
-	src.f_lsock = (uint8_t)ws->ws_idx;
-	if (sa_set_sa(&src.f_addr, (const struct sockaddr *)&w->w_from[i]) != 0)
-		return;
-	if (w->w_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-		len = PKT_MAXLEN + 1;
-	worker_message(w, w->w_rx[i], len, &src, now);
-}
-
-/* Read up to a few batches, then give the loop back. */
-static void
-worker_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct wsock *ws = arg;
-	struct worker *w = ws->ws_w;
-	uint64_t now;
-	int n, i, round;
-
-	worker_refresh(w);
-	for (round = 0; round < 4; round++) {
-		for (i = 0; i < WORKER_BATCH; i++) {
-			w->w_msgs[i].msg_hdr.msg_namelen = sizeof(w->w_from[i]);
-			w->w_msgs[i].msg_hdr.msg_flags = 0;
-		}
-		n = recvmmsg(fd, w->w_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-		now = worker_now_ms();
-		for (i = 0; i < n; i++)
-			worker_one(w, ws, (unsigned)i, now);
-		if (n < WORKER_BATCH)
-			return;
-	}
+	wctx_refresh(&w->w_ctx);
+	stream_send(w->w_stream, dst, buf, len);
 }
 
 static void
@@ -136,7 +88,7 @@ worker_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 
-	event_base_loopbreak(w->w_base);
+	event_base_loopbreak(w->w_ctx.wc_base);
 }
 
 static void *
@@ -144,49 +96,29 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	(void)event_base_dispatch(w->w_base);
+	(void)event_base_dispatch(w->w_ctx.wc_base);
 	return (NULL);
 }
 
-static void
-worker_iov_init(struct worker *w)
-{
-	int i;
-
-	for (i = 0; i < WORKER_BATCH; i++) {
-		w->w_iov[i].iov_base = w->w_rx[i];
-		w->w_iov[i].iov_len = WORKER_RXLEN;
-		w->w_msgs[i].msg_hdr.msg_iov = &w->w_iov[i];
-		w->w_msgs[i].msg_hdr.msg_iovlen = 1;
-		w->w_msgs[i].msg_hdr.msg_name = &w->w_from[i];
-	}
-}
-
+/* Each listener to its transport, and the stop pipe. */
 static int
 worker_events(struct worker *w, const int *fds, size_t nfds)
 {
+	const struct snapshot *sn = w->w_ctx.wc_snap;
 	size_t i;
 	int err;
 
 	for (i = 0; i < nfds; i++) {
-		struct wsock *ws = &w->w_socks[i];
-
-		ws->ws_w = w;
-		ws->ws_fd = fds[i];
-		ws->ws_idx = (unsigned)i;
-		w->w_nsocks++;
-		if (w->w_snap->sn_l[i].sl_tp != TP_UDP) {
-			if ((err = stream_listen(w, (unsigned)i, fds[i])) != 0)
-				return (err);
-			continue;
-		}
-		ws->ws_ev = event_new(w->w_base, fds[i], EV_READ | EV_PERSIST,
-		    worker_read_cb, ws);
-		if (ws->ws_ev == NULL || event_add(ws->ws_ev, NULL) != 0)
-			return (ENOMEM);
+		if (sn->sn_l[i].sl_tp == TP_UDP)
+			err = dgram_listen(w->w_dgram, (unsigned)i, fds[i]);
+		else
+			err =
+			    acceptor_listen(w->w_acceptor, (unsigned)i, fds[i]);
+		if (err != 0)
+			return (err);
 	}
-	w->w_stopev =
-	    event_new(w->w_base, w->w_stopfd[0], EV_READ, worker_stop_cb, w);
+	w->w_stopev = event_new(w->w_ctx.wc_base, w->w_stopfd[0], EV_READ,
+	    worker_stop_cb, w);
 	if (w->w_stopev == NULL || event_add(w->w_stopev, NULL) != 0)
 		return (ENOMEM);
 	return (0);
@@ -206,29 +138,45 @@ worker_base_new(void)
 	return (base);
 }
 
+/* The transports and the inbox, over the loop and context of w. */
+static int
+worker_parts(struct worker *w, size_t nfds)
+{
+	struct wctx *wc = &w->w_ctx;
+	int err;
+
+	if ((err = dgram_alloc(&w->w_dgram, wc, nfds)) != 0 ||
+	    (err = stream_alloc(&w->w_stream, wc, &w->w_cst)) != 0 ||
+	    (err = acceptor_alloc(&w->w_acceptor, wc, w->w_stream,
+		 &w->w_cst)) != 0)
+		return (err);
+	return (inbox_alloc(&w->w_inbox, wc->wc_base, worker_inbox_cb, w));
+}
+
 int
-worker_alloc(struct worker **wp, struct server *srv, unsigned id,
-    const int *fds, size_t nfds)
+worker_alloc(struct worker **wp, struct shared *sh, unsigned id, const int *fds,
+    size_t nfds)
 {
 	struct worker *w;
+	struct wctx *wc;
 	int err = ENOMEM;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (ENOMEM);
-	w->w_srv = srv;
-	w->w_id = id;
+	wc = &w->w_ctx;
+	wc->wc_id = id;
+	wc->wc_sh = sh;
+	wc->wc_up = worker_up_cb;
+	wc->wc_uparg = w;
 	w->w_stopfd[0] = w->w_stopfd[1] = -1;
-	w->w_infd[0] = w->w_infd[1] = -1;
-	if ((w->w_rx = calloc(WORKER_BATCH, WORKER_RXLEN)) == NULL ||
-	    (err = pctx_alloc(&w->w_pc, srv->sv_replay, srv->sv_limits)) != 0)
+	if ((err = pctx_alloc(&wc->wc_pc, sh->sh_replay, sh->sh_limits)) != 0)
 		goto out;
 	err = ENOMEM;
 	if (pipe2(w->w_stopfd, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    (w->w_base = worker_base_new()) == NULL)
+	    (wc->wc_base = worker_base_new()) == NULL)
 		goto out;
-	worker_iov_init(w);
-	w->w_snap = server_snapshot(srv, &w->w_gen);
-	if ((err = stream_init(w)) != 0 ||
+	wctx_refresh(wc);
+	if ((err = worker_parts(w, nfds)) != 0 ||
 	    (err = worker_events(w, fds, nfds)) != 0)
 		goto out;
 	*wp = w;
@@ -267,31 +215,36 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	worker_halt(w);
-	stream_fini(w);
-	for (i = 0; i < w->w_nsocks; i++)
-		if (w->w_socks[i].ws_ev != NULL)
-			event_free(w->w_socks[i].ws_ev);
+	acceptor_free(w->w_acceptor);
+	stream_free(w->w_stream);
+	inbox_free(w->w_inbox);
+	dgram_free(w->w_dgram);
 	if (w->w_stopev != NULL)
 		event_free(w->w_stopev);
-	if (w->w_base != NULL)
-		event_base_free(w->w_base);
+	if (w->w_ctx.wc_base != NULL)
+		event_base_free(w->w_ctx.wc_base);
 	for (i = 0; i < 2; i++)
 		if (w->w_stopfd[i] >= 0)
 			(void)close(w->w_stopfd[i]);
-	snapshot_unref(w->w_snap);
-	pctx_free(w->w_pc);
-	free(w->w_rx);
+	snapshot_unref(w->w_ctx.wc_snap);
+	pctx_free(w->w_ctx.wc_pc);
 	free(w);
+}
+
+struct inbox *
+worker_inbox(const struct worker *w)
+{
+	return (w->w_inbox);
 }
 
 const struct pipe_stats *
 worker_stats(const struct worker *w)
 {
-	return (&w->w_pc->pc_stats);
+	return (&w->w_ctx.wc_pc->pc_stats);
 }
 
 const struct stream_stats *
 worker_stream_stats(const struct worker *w)
 {
-	return (&w->w_sst);
+	return (&w->w_cst.cs_n);
 }

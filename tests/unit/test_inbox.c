@@ -2,8 +2,8 @@
  * proxy/inbox.c and the status of a message that cannot reach its
  * connection (stream_fail_status): a full inbox is a busy worker, 503,
  * never 430 Flow Failed (the flow exists); a gone connection is 430; the
- * upstream that does not answer is 503.  The inbox is filled on a worker
- * whose loop does not run, so nothing drains it.
+ * upstream that does not answer is 503.  The inbox is filled on a loop
+ * that does not run, so nothing drains it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,36 +16,34 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "sip/branch.h"
+#include "proxy/conntab.h"
 #include "proxy/inbox.h"
-#include "proxy/server.h"
+#include "proxy/shared.h"
 #include "proxy/stream.h"
-#include "proxy/worker_impl.h"
 #include "tests.h"
 
-static struct server srv;
-static struct worker *ws[2], *wp[2];
+static struct shared sh;
+static struct inbox *ib[2];
 static struct event_base *base;
+
+static void
+deliver(const struct flow *dst, const char *buf, size_t len, void *arg)
+{
+	ck_abort_msg("nothing runs the loop");
+}
 
 static void
 setup(void)
 {
 	size_t i;
 
-	memset(&srv, 0, sizeof(srv));
+	memset(&sh, 0, sizeof(sh));
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
-	for (i = 0; i < 2; i++) {
-		ws[i] = calloc(1, sizeof(*ws[i]));
-		ck_assert_ptr_nonnull(ws[i]);
-		ws[i]->w_srv = &srv;
-		ws[i]->w_id = (unsigned)i;
-		ws[i]->w_base = base;
-		ws[i]->w_infd[0] = ws[i]->w_infd[1] = -1;
-		ck_assert_int_eq(inbox_init(ws[i]), 0);
-		wp[i] = ws[i];
-	}
-	srv.sv_workers = wp;
-	srv.sv_nworkers = 2;
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(inbox_alloc(&ib[i], base, deliver, NULL), 0);
+	sh.sh_inbox = ib;
+	sh.sh_nworkers = 2;
 }
 
 static void
@@ -53,10 +51,8 @@ teardown(void)
 {
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
-		inbox_fini(ws[i]);
-		free(ws[i]);
-	}
+	for (i = 0; i < 2; i++)
+		inbox_free(ib[i]);
 	event_base_free(base);
 }
 
@@ -77,13 +73,13 @@ START_TEST(test_inbox_full_is_enobufs)
 
 	flow_of(&f, "192.0.2.10:5062");
 	for (i = 0; i < INBOX_MAX; i++)
-		ck_assert_int_eq(inbox_push(ws[0], 1, &f, "x", 1), 0);
-	ck_assert_int_eq(inbox_push(ws[0], 1, &f, "x", 1), ENOBUFS);
-	ck_assert_uint_eq(ws[1]->w_inlen, INBOX_MAX);
+		ck_assert_int_eq(shared_handoff(&sh, 1, &f, "x", 1), 0);
+	ck_assert_int_eq(shared_handoff(&sh, 1, &f, "x", 1), ENOBUFS);
+	ck_assert_uint_eq(inbox_len(ib[1]), INBOX_MAX);
 	/* Another worker's inbox is its own. */
-	ck_assert_int_eq(inbox_push(ws[1], 0, &f, "x", 1), 0);
+	ck_assert_int_eq(shared_handoff(&sh, 0, &f, "x", 1), 0);
 	/* No such worker. */
-	ck_assert_int_eq(inbox_push(ws[0], 2, &f, "x", 1), ENOENT);
+	ck_assert_int_eq(shared_handoff(&sh, 2, &f, "x", 1), ENOENT);
 }
 END_TEST
 

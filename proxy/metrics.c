@@ -173,6 +173,13 @@ static const struct metrics_family metrics_families[] = {
 	{ "sipwarden_uptime_seconds", GAUGE,
 	    "Seconds since the process started.", ONE(mv_uptime) },
 };
+#undef MV
+#undef ONE
+#undef COUNTER
+#undef GAUGE
+#undef NOF
+#undef ALL
+#undef FROM1
 
 static unsigned long
 metrics_load(const atomic_ulong *c)

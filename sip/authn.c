@@ -23,6 +23,7 @@
 #include "sip/authn.h"
 #include "sip/branch.h"
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 #include "sip/snapshot.h"
 
 _Static_assert((int)CFG_ALG_MD5 == (int)DIGEST_MD5 &&

@@ -21,7 +21,7 @@
 #include "core/obuf.h"
 #include "core/sipuri.h"
 #include "sip/authn.h"
-#include "sip/branch.h"
+#include "sip/flow.h"
 #include "sip/pkt.h"
 #include "sip/pkt_value.h"
 #include "sip/snapshot.h"

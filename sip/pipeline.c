@@ -18,10 +18,12 @@
 #include "core/log.h"
 #include "core/obuf.h"
 #include "sip/authn.h"
+#include "sip/branch.h"
 #include "sip/forward.h"
 #include "sip/frame.h"
 #include "sip/pipeline.h"
 #include "sip/snapshot.h"
+#include "sip/token.h"
 
 #define DROP_LOG_PER_SEC 5
 #define URI_MAX          (FLOW_TOKEN_MAXLEN + SNAP_HOSTLEN + 64)

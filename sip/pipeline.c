@@ -1,8 +1,8 @@
 /*
  * The message pipeline (SPEC section 4): filter -> parse -> direction ->
  * authenticate -> forward.  Every function here decides; none does I/O.
- * This file holds the entry points, the first three stages and the
- * outcomes of a message; authenticate and forward are in stage.c.
+ * This file holds the entry points and the first three stages; the last
+ * two are in stage.c, the outcomes of a message in action.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,14 +24,6 @@
 #include "sip/snapshot.h"
 #include "sip/stage.h"
 
-#define DROP_LOG_PER_SEC 5
-
-static const char *const drop_names[] = { "none",
-#define X(e, s) s,
-	DROP_REASONS(X)
-#undef X
-};
-
 static const char *const method_names[] = {
 #define X(m) #m,
 	PIPE_METHODS(X)
@@ -41,7 +33,7 @@ static const char *const method_names[] = {
 const char *
 pipeline_drop_name(enum drop_reason r)
 {
-	return ((size_t)r < DROP_NREASONS ? drop_names[r] : "?");
+	return (action_drop_name(r));
 }
 
 int
@@ -81,107 +73,6 @@ pipe_method(const struct pl *m)
 		if (pl_strcmp(m, method_names[i]) == 0)
 			return ((enum pipe_method)i);
 	return (PM_OTHER);
-}
-
-/*
- * May a rate-limited line be written now?  At most DROP_LOG_PER_SEC a
- * second per kind and worker; what is left out is counted.
- */
-static bool
-pipe_log_ok(struct log_rate *lr, uint64_t now_ms)
-{
-	if (!log_enabled(LOGL_INFO)) {
-		lr->lr_suppressed++;
-		return (false);
-	}
-	return (log_rate_ok(lr, now_ms, DROP_LOG_PER_SEC));
-}
-
-/*
- * Count a drop and log it (rate limited: the next line written says how
- * many were left out).
- */
-static void
-pipe_note(struct pctx *pc, const struct sa *src, uint64_t now_ms,
-    enum drop_reason r, const char *why)
-{
-	if (r == DROP_NONE)
-		return;
-	pipeline_count(&pc->pc_stats.ps_dropped[r]);
-	if (pipe_log_ok(&pc->pc_droplog[r], now_ms))
-		log_event(LOGL_INFO, "drop", src,
-		    "reason=%s why=%s suppressed=%llu", drop_names[r], why,
-		    log_rate_taken(&pc->pc_droplog[r]));
-}
-
-void
-pipeline_drop(struct pipe_req *pr, enum drop_reason r, const char *why)
-{
-	pr->pr_act->a_kind = ACT_DROP;
-	pr->pr_act->a_drop = r;
-	pipe_note(pr->pr_pc, &pr->pr_so->so_flow->f_addr, pr->pr_so->so_now_ms,
-	    r, why);
-}
-
-void
-pipeline_send(struct pipe_req *pr, const struct obuf *ob,
-    const struct flow *dst)
-{
-	pr->pr_act->a_kind = ACT_SEND;
-	pr->pr_act->a_dst = *dst;
-	pr->pr_act->a_out = ob->ob_p;
-	pr->pr_act->a_outlen = ob->ob_len;
-}
-
-/*
- * Where the responses to the request go, as the Via below ours will say
- * once received/rport are added (RFC 3261 18.2.2, RFC 3581): the source
- * address, and its port only when rport was asked for; on TCP and TLS
- * also the connection it came on, which is where they really go.
- */
-void
-pipeline_relay_flow(const struct pipe_req *pr, struct flow *relay)
-{
-	const struct pkt_via *v = &pr->pr_p->p_via[0];
-
-	*relay = *pr->pr_so->so_flow;
-	if (!v->v_rport)
-		sa_set_port(&relay->f_addr, v->v_port ? v->v_port : 5060);
-}
-
-void
-pipeline_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
-    const char *extra, const char *why)
-{
-	const struct pkt *p = pr->pr_p;
-	const struct sa *src = &pr->pr_so->so_flow->f_addr;
-	struct flow dst;
-	struct obuf ob;
-	char totag[17];
-
-	pipeline_relay_flow(pr, &dst);
-	fwd_totag(p, totag);
-	obuf_init(&ob, pr->pr_pc->pc_out, sizeof(pr->pr_pc->pc_out));
-	if (!fwd_reply(&ob, p, src, code, reason, totag, extra)) {
-		pipeline_drop(pr, DROP_TOO_BIG, "reply too big");
-		return;
-	}
-	pipeline_count(&pr->pr_pc->pc_stats.ps_replies);
-	if (code == 401 || code == 407)
-		log_event(LOGL_DEBUG, "reply", src, "code=%u method=%r why=%s",
-		    (unsigned)code, &p->p_method, why);
-	else if (pipe_log_ok(&pr->pr_pc->pc_replylog, pr->pr_so->so_now_ms))
-		log_event(LOGL_INFO, "reply", src,
-		    "code=%u method=%r why=%s suppressed=%llu", (unsigned)code,
-		    &p->p_method, why, log_rate_taken(&pr->pr_pc->pc_replylog));
-	pipeline_send(pr, &ob, &dst);
-}
-
-void
-pipeline_reply(struct pipe_req *pr, uint16_t code, const char *reason,
-    const char *why)
-{
-	pipeline_reply_hdrs(pr, code, reason, NULL, why);
 }
 
 /*
@@ -230,12 +121,12 @@ pipe_admit(struct pipe_req *pr)
 
 	if (lim != NULL && !so->so_upstream && !so->so_trusted &&
 	    limits_banned(lim, so->so_key, so->so_now)) {
-		pipeline_drop(pr, DROP_BANNED, "source banned");
+		action_drop(pr, DROP_BANNED, "source banned");
 		return (false);
 	}
 	if (sn->sn_cfg->c_nallow != 0 && !so->so_upstream &&
 	    !acl_match(sn->sn_allow, &so->so_flow->f_addr)) {
-		pipeline_drop(pr, DROP_NOT_ALLOWED, "source not allowed");
+		action_drop(pr, DROP_NOT_ALLOWED, "source not allowed");
 		return (false);
 	}
 	return (true);
@@ -247,20 +138,20 @@ pipe_request(struct pipe_req *pr, enum pkt_verdict v)
 {
 	const struct pkt *p = pr->pr_p;
 
-	pipeline_count(
+	stage_count(
 	    &pr->pr_pc->pc_stats.ps_requests[pipe_method(&p->p_method)]);
 	if (v == PKT_BAD) {
 		if (pkt_method_is(&p->p_method, "ACK"))
-			pipeline_drop(pr, DROP_MALFORMED, p->p_why);
+			action_drop(pr, DROP_MALFORMED, p->p_why);
 		else
-			pipeline_reply(pr, 400, "Bad Request", p->p_why);
+			action_reply(pr, 400, "Bad Request", p->p_why);
 		return;
 	}
 	if (p->p_has_maxfwd && p->p_maxfwd == 0) {
 		if (pkt_method_is(&p->p_method, "ACK"))
-			pipeline_drop(pr, DROP_MALFORMED, "Max-Forwards 0");
+			action_drop(pr, DROP_MALFORMED, "Max-Forwards 0");
 		else
-			pipeline_reply(pr, 483, "Too Many Hops",
+			action_reply(pr, 483, "Too Many Hops",
 			    "Max-Forwards 0");
 		return;
 	}
@@ -286,7 +177,7 @@ void
 pipeline_note_drop(struct pctx *pc, const struct flow *src, uint64_t now_ms,
     enum drop_reason r, const char *why)
 {
-	pipe_note(pc, &src->f_addr, now_ms, r, why);
+	action_note_drop(pc, &src->f_addr, now_ms, r, why);
 }
 
 void
@@ -331,19 +222,19 @@ pipeline_handle(struct pctx *pc, const struct snapshot *sn,
 	memset(act, 0, sizeof(*act));
 	pipe_classify(sn, &in->pi_src, in->pi_now_ms, &so);
 	if (mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen) != 0) {
-		pipeline_drop(&pr, DROP_MALFORMED, "no MAC context");
+		action_drop(&pr, DROP_MALFORMED, "no MAC context");
 		return;
 	}
 	if (!pipe_admit(&pr))
 		return;
 	/* Parse (SPEC 4.2). */
 	if (in->pi_len > PKT_MAXLEN) {
-		pipeline_drop(&pr, DROP_TOO_BIG, "message over 64 KiB");
+		action_drop(&pr, DROP_TOO_BIG, "message over 64 KiB");
 		return;
 	}
 	v = pkt_scan(&pc->pc_pkt, in->pi_buf, in->pi_len);
 	if (v == PKT_GARBAGE) {
-		pipeline_drop(&pr, DROP_MALFORMED, pc->pc_pkt.p_why);
+		action_drop(&pr, DROP_MALFORMED, pc->pc_pkt.p_why);
 		return;
 	}
 	if (pc->pc_pkt.p_req)

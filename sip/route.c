@@ -8,7 +8,6 @@
 #include <re.h>
 
 #include "core/addr.h"
-#include "core/config.h"
 #include "core/obuf.h"
 #include "sip/pkt.h"
 #include "sip/pkt_value.h"

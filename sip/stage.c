@@ -10,7 +10,6 @@
 #include <re.h>
 
 #include "auth/limits.h"
-#include "auth/mac.h"
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -127,7 +126,7 @@ stage_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	struct obuf ob;
 
 	if (dst->f_tp != TP_UDP && !stage_crlf_only(p)) {
-		pipeline_reply(pr, 400, "Bad Request",
+		action_reply(pr, 400, "Bad Request",
 		    "bare CR or LF in headers for a stream");
 		return;
 	}
@@ -138,7 +137,7 @@ stage_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	fr.fr_via = via;
 	fr.fr_strip = strip;
 	fr.fr_nstrip = nstrip;
-	pipeline_relay_flow(pr, &relay);
+	action_relay_flow(pr, &relay);
 	if (!stage_via(pr, dst->f_lsock, &relay, via, sizeof(via)))
 		goto toobig;
 	if (stage_dialog_creating(p) &&
@@ -154,13 +153,13 @@ stage_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
 	if (!fwd_request(&ob, &fr))
 		goto toobig;
-	pipeline_count(&pr->pr_pc->pc_stats.ps_forwarded);
+	stage_count(&pr->pr_pc->pc_stats.ps_forwarded);
 	log_event(LOGL_DEBUG, "forward", &pr->pr_so->so_flow->f_addr,
 	    "method=%r dst=%j", &p->p_method, &dst->f_addr);
-	pipeline_send(pr, &ob, dst);
+	action_send(pr, &ob, dst);
 	return;
 toobig:
-	pipeline_drop(pr, DROP_TOO_BIG, "forwarded message too big");
+	action_drop(pr, DROP_TOO_BIG, "forwarded message too big");
 }
 
 /* 401 / 407 with a fresh nonce per algorithm. */
@@ -176,19 +175,19 @@ stage_challenge(struct pipe_req *pr, bool stale)
 	if (pr->pr_pc->pc_limits != NULL &&
 	    !limits_challenge(pr->pr_pc->pc_limits, so->so_key, so->so_now_ms,
 		pr->pr_sn->sn_cfg->c_challenge_limit)) {
-		pipeline_drop(pr, DROP_CHALLENGE_LIMIT,
+		action_drop(pr, DROP_CHALLENGE_LIMIT,
 		    "challenges to this source");
 		return;
 	}
 	obuf_init(&ob, hdrs, sizeof(hdrs) - 1);
 	if (authn_challenge(&pr->pr_pc->pc_authn, pr->pr_sn, p,
 		&so->so_flow->f_addr, so->so_now, stale, &ob) != 0) {
-		pipeline_drop(pr, DROP_TOO_BIG, "challenge too big");
+		action_drop(pr, DROP_TOO_BIG, "challenge too big");
 		return;
 	}
 	hdrs[ob.ob_len] = '\0';
-	pipeline_count(&pr->pr_pc->pc_stats.ps_challenges);
-	pipeline_reply_hdrs(pr, reg ? 401 : 407,
+	stage_count(&pr->pr_pc->pc_stats.ps_challenges);
+	action_reply_hdrs(pr, reg ? 401 : 407,
 	    reg ? "Unauthorized" : "Proxy Authentication Required", hdrs,
 	    stale ? "stale nonce" : "challenge");
 }
@@ -202,7 +201,7 @@ stage_auth_fail(struct pipe_req *pr, const struct authn_result *res)
 	char addr[LIMITS_ADDRLEN];
 	unsigned failures;
 
-	pipeline_count(&pr->pr_pc->pc_stats.ps_auth_fail[res->ar_reason]);
+	stage_count(&pr->pr_pc->pc_stats.ps_auth_fail[res->ar_reason]);
 	log_event(LOGL_WARN, "auth_fail", &so->so_flow->f_addr,
 	    "user=%s reason=%s method=%r", res->ar_user.ds_p,
 	    authn_reason_name(res->ar_reason), &pr->pr_p->p_method);
@@ -238,7 +237,7 @@ stage_authenticate(struct pipe_req *pr, const struct route_ours *rt,
 	authn_request(&pr->pr_pc->pc_authn, pr->pr_sn, pr->pr_p, so->so_flow,
 	    so->so_now, res);
 	if (res->ar_verdict == AUTHN_PASS) {
-		pipeline_count(&pr->pr_pc->pc_stats.ps_auth_ok);
+		stage_count(&pr->pr_pc->pc_stats.ps_auth_ok);
 		log_event(LOGL_INFO, "auth_ok", &so->so_flow->f_addr,
 		    "user=%s method=%r", res->ar_user.ds_p,
 		    &pr->pr_p->p_method);
@@ -247,7 +246,7 @@ stage_authenticate(struct pipe_req *pr, const struct route_ours *rt,
 	if (res->ar_reason != AUTHN_NONE)
 		stage_auth_fail(pr, res);
 	if (res->ar_verdict == AUTHN_FORBIDDEN)
-		pipeline_reply(pr, 403, "Forbidden", "identity");
+		action_reply(pr, 403, "Forbidden", "identity");
 	else
 		stage_challenge(pr, res->ar_stale);
 	return (false);
@@ -268,15 +267,14 @@ stage_to_upstream(struct pipe_req *pr)
 		fwd_totag(p, totag);
 		if (pl_strcmp(&p->p_to.n_tag, totag) == 0) {
 			/* The ACK of a reply we sent ourselves. */
-			pipeline_drop(pr, DROP_NONE, NULL);
+			action_drop(pr, DROP_NONE, NULL);
 			return;
 		}
 	}
 	route_check(pr->pr_pc->pc_mac, sn, p, &rt);
 	memset(&res, 0, sizeof(res));
 	if (ack && rt.rt_dialog < 0) {
-		pipeline_drop(pr, DROP_BAD_TOKEN,
-		    "dialog token does not verify");
+		action_drop(pr, DROP_BAD_TOKEN, "dialog token does not verify");
 		return;
 	}
 	/* ACK and CANCEL are never challenged (RFC 3261 22.1). */
@@ -304,18 +302,16 @@ stage_to_client(struct pipe_req *pr)
 	route_check(pr->pr_pc->pc_mac, pr->pr_sn, pr->pr_p, &rt);
 	dst = rt.rt_f;
 	if (rt.rt_flow < 0) {
-		pipeline_drop(pr, DROP_BAD_TOKEN, "flow token does not verify");
+		action_drop(pr, DROP_BAD_TOKEN, "flow token does not verify");
 		return;
 	}
 	if (rt.rt_flow == 0 &&
 	    route_next_hop(pr->pr_sn, pr->pr_p, rt.rt_n, &dst) != 0) {
-		pipeline_reply(pr, 502, "Bad Gateway",
-		    "no address for next hop");
+		action_reply(pr, 502, "Bad Gateway", "no address for next hop");
 		return;
 	}
 	if (snapshot_find_self_sa(pr->pr_sn, &dst.f_addr) >= 0) {
-		pipeline_reply(pr, 482, "Loop Detected",
-		    "next hop is ourselves");
+		action_reply(pr, 482, "Loop Detected", "next hop is ourselves");
 		return;
 	}
 	stage_forward(pr, &dst, rt.rt_n, &dst, false, NULL, 0);
@@ -344,11 +340,11 @@ stage_response(struct pipe_req *pr, enum pkt_verdict v)
 
 	memset(&relay, 0, sizeof(relay));
 	if (!branch_is_ours(&p->p_via[0].v_branch)) {
-		pipeline_drop(pr, DROP_NOT_OURS, "top Via is not ours");
+		action_drop(pr, DROP_NOT_OURS, "top Via is not ours");
 		return;
 	}
 	if (v == PKT_BAD || !p->p_via[1].v_set) {
-		pipeline_drop(pr, DROP_MALFORMED,
+		action_drop(pr, DROP_MALFORMED,
 		    v == PKT_BAD ? p->p_why : "response with one Via");
 		return;
 	}
@@ -357,20 +353,20 @@ stage_response(struct pipe_req *pr, enum pkt_verdict v)
 	    !branch_check(pr->pr_pc->pc_mac, pr->pr_sn->sn_secrets,
 		&p->p_via[0].v_branch, &relay) ||
 	    relay.f_lsock >= pr->pr_sn->sn_nl) {
-		pipeline_drop(pr, DROP_NOT_OURS, "top Via is not ours");
+		action_drop(pr, DROP_NOT_OURS, "top Via is not ours");
 		return;
 	}
 	if (relay.f_tp != TP_UDP && !stage_crlf_only(p)) {
-		pipeline_drop(pr, DROP_MALFORMED,
+		action_drop(pr, DROP_MALFORMED,
 		    "bare CR or LF in headers for a stream");
 		return;
 	}
-	pipeline_count(&pr->pr_pc->pc_stats.ps_responses[p->p_scode / 100 - 1]);
+	stage_count(&pr->pr_pc->pc_stats.ps_responses[p->p_scode / 100 - 1]);
 	obuf_init(&ob, pr->pr_pc->pc_out, PKT_MAXLEN);
 	if (!fwd_response(&ob, p)) {
-		pipeline_drop(pr, DROP_TOO_BIG, "response too big");
+		action_drop(pr, DROP_TOO_BIG, "response too big");
 		return;
 	}
-	pipeline_count(&pr->pr_pc->pc_stats.ps_forwarded);
-	pipeline_send(pr, &ob, &relay);
+	stage_count(&pr->pr_pc->pc_stats.ps_forwarded);
+	action_send(pr, &ob, &relay);
 }

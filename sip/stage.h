@@ -2,12 +2,16 @@
  * Inside the pipeline (pipeline.h): what its files share.  A message's
  * source is classified once, when it is admitted (struct source), and
  * carried down the stages with the rest of what the message needs (struct
- * pipe_req); a stage ends a message with one of the outcomes below, which
- * log and count it once.
+ * pipe_req); a stage ends a message with one of the outcomes of action.c,
+ * which log and count it once.
  *
- *   pipeline.c  entry points; filter, parse, direction; the outcomes
+ *   pipeline.c  entry points; filter, parse, direction
  *   stage.c     authenticate, forward (requests both ways, responses)
+ *   action.c    the outcomes: drop, send, a stateless reply
  *   route.c     our Route URIs and the next hop (route.h)
+ *
+ * Calls go one way: pipeline.c -> stage.c -> route.c, and both of the
+ * first two -> action.c.
  *
  * Private to sip/.  Needs <re.h>.
  */
@@ -50,26 +54,30 @@ struct pipe_req {
 	struct action *pr_act;
 };
 
-/* pipeline.c */
-/* Drop, count and log (rate limited); DROP_NONE is neither. */
-void pipeline_drop(struct pipe_req *pr, enum drop_reason r, const char *why);
-/* Send ob to dst, from listener dst->f_lsock. */
-void pipeline_send(struct pipe_req *pr, const struct obuf *ob,
-    const struct flow *dst);
-/* A stateless reply to the request's source, with extra header lines. */
-void pipeline_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
-    const char *extra, const char *why);
-void pipeline_reply(struct pipe_req *pr, uint16_t code, const char *reason,
-    const char *why);
-/* Where the responses to the request go (the Via below ours). */
-void pipeline_relay_flow(const struct pipe_req *pr, struct flow *relay);
-
 /* One more of a per-worker counter (struct pipe_stats). */
 static inline void
-pipeline_count(atomic_ulong *c)
+stage_count(atomic_ulong *c)
 {
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
+
+/* action.c */
+const char *action_drop_name(enum drop_reason r);
+/* Count a drop and log it (rate limited); DROP_NONE is neither. */
+void action_note_drop(struct pctx *pc, const struct sa *src, uint64_t now_ms,
+    enum drop_reason r, const char *why);
+/* Drop the message, noted as above. */
+void action_drop(struct pipe_req *pr, enum drop_reason r, const char *why);
+/* Send ob to dst, from listener dst->f_lsock. */
+void action_send(struct pipe_req *pr, const struct obuf *ob,
+    const struct flow *dst);
+/* Where the responses to the request go (the Via below ours). */
+void action_relay_flow(const struct pipe_req *pr, struct flow *relay);
+/* A stateless reply to the request's source, with extra header lines. */
+void action_reply_hdrs(struct pipe_req *pr, uint16_t code, const char *reason,
+    const char *extra, const char *why);
+void action_reply(struct pipe_req *pr, uint16_t code, const char *reason,
+    const char *why);
 
 /* stage.c */
 /* A request from the client side: authenticated, on to the upstream. */

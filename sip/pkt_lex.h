@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* RFC 3261 25.1 token characters (pkt.c): alphanum and -.!%*_+`'~ */
+/* RFC 3261 25.1 token characters (in pkt_value.c): alphanum and -.!%*_+`'~ */
 extern const uint8_t pkt_token_chars[256];
 
 static inline bool

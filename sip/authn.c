@@ -21,8 +21,9 @@
 #include "core/obuf.h"
 #include "core/sipuri.h"
 #include "sip/authn.h"
-#include "sip/branch.h"
+#include "sip/flow.h"
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 #include "sip/snapshot.h"
 
 _Static_assert((int)CFG_ALG_MD5 == (int)DIGEST_MD5 &&

@@ -1,12 +1,8 @@
 /*
- * What sipwarden writes into SIP so that it needs no memory to route what
- * comes back: the Via branch of every request it forwards, and the flow
- * token in the user part of its Record-Route and Path URIs.
- *
- * Flow: where a message for a client (or the PBX) must go: the transport,
- * the index of our listener that talks to it, its address and, on TCP and
- * TLS, the connection (proxy/stream.h: the worker that owns it, its slot
- * and the slot's generation, so a reused slot never matches an old id).
+ * The Via branch sipwarden gives every request it forwards, so that it
+ * needs no memory to relay what comes back: the response goes to the flow
+ * the branch names, and only if the branch verifies.  (The tokens of its
+ * Record-Route and Path URIs, made of the same pieces, are in token.h.)
  *
  * Via branch (RFC 3261 16.11), "z9hG4bK" "sw" then base64url of 22 bytes:
  *   0      version, 1
@@ -27,27 +23,6 @@
  * 39 characters in all (BRANCH_STRLEN), 49 with a connection
  * (BRANCH_MAXLEN).
  *
- * Flow token, base64url of:
- *   0      version, 1
- *   1..2   secret id
- *   3      transport (enum transport)
- *   4      listener index
- *   5      address family: 4 or 6
- *   6..    address (4 or 16 bytes), then port (2 bytes, big-endian)
- *   then   only for TCP and TLS: the connection id (8 bytes, big-endian)
- *   last 10 bytes: HMAC(token key, all bytes before)
- * 30 characters for IPv4, 46 for IPv6; 10 more with a connection.
- *
- * Dialog token, the "swt" parameter of sipwarden's Record-Route URIs
- * (SPEC 4.4): base64url of 15 bytes, 20 characters:
- *   0      version, 1
- *   1..2   secret id
- *   3..14  HMAC(token key, "d" + bytes 0..2 + the length of the flow
- *          token of the same URI (2 bytes) + that flow token + the
- *          Call-ID), first 12 bytes
- * It does not expire (dialogs last hours); it stops verifying when its
- * secret is removed from secret_file.
- *
  * Verification is constant time and fails closed: unknown version or
  * secret, wrong length, any changed byte.
  */
@@ -58,24 +33,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip/flow.h"
+
 struct mac;
 struct pkt;
 struct secrets;
 
-#define BRANCH_PREFIX     "z9hG4bKsw"
-#define BRANCH_PREFIXLEN  9
-#define BRANCH_RAWLEN     22
-#define BRANCH_STRLEN     (BRANCH_PREFIXLEN + 30)
-#define BRANCH_MAXLEN     (BRANCH_PREFIXLEN + 40)
-#define FLOW_TOKEN_MAXLEN 56
-#define DIALOG_TOKEN_LEN  20
-
-struct flow {
-	uint8_t f_tp;    /* enum transport */
-	uint8_t f_lsock; /* listener index */
-	uint64_t f_conn; /* TCP/TLS connection id; 0: none (UDP, or "any") */
-	struct sa f_addr;
-};
+#define BRANCH_PREFIX    "z9hG4bKsw"
+#define BRANCH_PREFIXLEN 9
+#define BRANCH_RAWLEN    22
+#define BRANCH_STRLEN    (BRANCH_PREFIXLEN + 30)
+#define BRANCH_MAXLEN    (BRANCH_PREFIXLEN + 40)
 
 /* The branch for forwarding p; relay is where its responses go. */
 int branch_make(struct mac *m, const struct secrets *s, const struct pkt *p,
@@ -88,16 +56,5 @@ bool branch_check(struct mac *m, const struct secrets *s,
     const struct pl *branch, struct flow *relay);
 /* Does branch look like one of ours (prefix and a length of ours)? */
 bool branch_is_ours(const struct pl *branch);
-
-size_t flow_token_make(struct mac *m, const struct secrets *s,
-    const struct flow *f, char out[FLOW_TOKEN_MAXLEN + 1]);
-bool flow_token_check(struct mac *m, const struct secrets *s,
-    const struct pl *tok, struct flow *f);
-
-int dialog_token_make(struct mac *m, const struct secrets *s,
-    const struct pl *flowtok, const struct pl *callid,
-    char out[DIALOG_TOKEN_LEN + 1]);
-bool dialog_token_check(struct mac *m, const struct secrets *s,
-    const struct pl *tok, const struct pl *flowtok, const struct pl *callid);
 
 #endif

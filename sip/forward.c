@@ -10,6 +10,7 @@
 #include "core/obuf.h"
 #include "sip/forward.h"
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 
 #define CRLF "\r\n"
 

@@ -15,7 +15,7 @@
 
 #include "core/log.h"
 #include "sip/authn.h"
-#include "sip/branch.h"
+#include "sip/flow.h"
 #include "sip/pkt.h"
 
 struct limits;

@@ -10,6 +10,9 @@
  * packet path because it costs several microseconds and an RAND_bytes()
  * per message (DESIGN.md, cost budget).
  *
+ * The values inside header lines (Via elements, name-addrs, parameters,
+ * URIs) are read by pkt_value.h.
+ *
  * Needs <re.h> (struct pl).
  */
 #ifndef SW_SIP_PKT_H
@@ -18,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sip/pkt_value.h"
 
 #define PKT_MAXLEN  65535 /* SPEC 4.2: larger messages are dropped */
 #define PKT_MAXHDRS 128
@@ -50,28 +55,6 @@ struct pkt_hdr {
 	uint32_t h_len; /* length of the line(s), line ending included */
 	struct pl h_name;
 	struct pl h_val; /* leading and trailing whitespace trimmed */
-};
-
-/* One Via element ("SIP/2.0/UDP host:port;params"). */
-struct pkt_via {
-	bool v_set;
-	uint8_t v_hdr;      /* index of the header line it is in */
-	struct pl v_elem;   /* the whole element, within that header's value */
-	struct pl v_tp;     /* "UDP", "TCP", ... */
-	struct pl v_host;   /* without brackets for IPv6 */
-	uint16_t v_port;    /* 0: none given */
-	struct pl v_params; /* from the first ';' to the end of the element */
-	struct pl v_branch;
-	struct pl v_received;
-	bool v_rport;         /* rport present */
-	struct pl v_rportval; /* its value, empty when none */
-};
-
-/* A name-addr / addr-spec header: From, To, Route, ... */
-struct pkt_naddr {
-	struct pl n_uri;    /* the URI, without < > */
-	struct pl n_params; /* header parameters after the URI, from ';' */
-	struct pl n_tag;    /* tag= value (From, To) */
 };
 
 enum pkt_verdict {
@@ -124,24 +107,5 @@ enum pkt_verdict pkt_scan(struct pkt *p, const char *buf, size_t len);
 
 /* Is the method (start line or CSeq) equal to m (case-sensitive)? */
 bool pkt_method_is(const struct pl *method, const char *m);
-
-/* Parse one Via element; 0 or EBADMSG. */
-int pkt_via_parse(struct pkt_via *v, const struct pl *elem);
-/* Split a comma list: the element starting at *pos in val; false at end. */
-bool pkt_list_next(const struct pl *val, size_t *pos, struct pl *elem);
-/* Parse a name-addr or addr-spec. */
-int pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val);
-/*
- * The next parameter of a list (";a=b;c") from *pos (which is at a ';'):
- * its name, its value (empty when none), and the whole of it from the
- * ';' up to the next one.  false at the end or on a syntax error.
- */
-bool pkt_param_next(const struct pl *params, size_t *pos, struct pl *name,
-    struct pl *val, struct pl *whole);
-/* The value of ;name[=value] in a parameter list (";a=b;c"). */
-bool pkt_param(const struct pl *params, const char *name, struct pl *val);
-/* Host and port of a sip: / sips: URI; port 0 when none. */
-int pkt_uri_hostport(const struct pl *uri, struct pl *user, struct pl *host,
-    uint16_t *port, struct pl *params);
 
 #endif

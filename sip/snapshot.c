@@ -18,7 +18,7 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "sip/pkt.h"
+#include "sip/pkt_value.h"
 #include "sip/snapshot.h"
 
 void

@@ -26,6 +26,7 @@
 #include "core/obuf.h"
 #include "sip/forward.h"
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

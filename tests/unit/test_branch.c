@@ -23,6 +23,7 @@
 #include "core/b64url.h"
 #include "sip/branch.h"
 #include "sip/pkt.h"
+#include "sip/token.h"
 #include "tests.h"
 
 #define SECRET_A                                                               \

@@ -23,7 +23,7 @@
 #include "auth/secrets.h"
 #include "core/addr.h"
 #include "core/b64url.h"
-#include "sip/branch.h"
+#include "sip/token.h"
 #include "tests.h"
 
 #define SECRET_A                                                               \

@@ -11,6 +11,7 @@
 #include "core/obuf.h"
 #include "sip/forward.h"
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 #include "tests.h"
 
 #define CANARY 0x5a

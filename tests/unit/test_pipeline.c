@@ -19,8 +19,10 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "sip/branch.h"
 #include "sip/pipeline.h"
 #include "sip/snapshot.h"
+#include "sip/token.h"
 #include "tests/common/fixture.h"
 #include "tests/unit/tests.h"
 

@@ -7,6 +7,7 @@
 #include <re.h>
 
 #include "sip/pkt.h"
+#include "sip/pkt_value.h"
 #include "tests/common/pkt_ref.h"
 #include "tests/unit/tests.h"
 

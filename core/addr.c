@@ -18,6 +18,7 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/chars.h"
 
 #define ADDR_IPBUF 64 /* longer than any literal inet_pton accepts */
 
@@ -48,20 +49,31 @@ addr_cstr(const char *s, size_t len, char *buf, size_t size)
 	return (0);
 }
 
+/* 1 to maxlen decimal digits, a value of at most max. */
+static int
+addr_parse_num(const char *s, size_t len, size_t maxlen, unsigned long max,
+    unsigned long *v)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (len > maxlen || !chars_all(s, len, CHARS_DIGIT))
+		return (EINVAL);
+	for (i = 0; i < len; i++)
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	if (n > max)
+		return (EINVAL);
+	*v = n;
+	return (0);
+}
+
 int
 addr_parse_port(const char *s, size_t len, uint16_t *port)
 {
-	unsigned long v = 0;
-	size_t i;
+	unsigned long v;
 
-	if (s == NULL || port == NULL || len == 0 || len > 5)
-		return (EINVAL);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (EINVAL);
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
+	if (s == NULL || port == NULL ||
+	    addr_parse_num(s, len, 5, 65535, &v) != 0 || v == 0)
 		return (EINVAL);
 	*port = (uint16_t)v;
 	return (0);
@@ -147,17 +159,9 @@ addr_parse_tp(const char *s, size_t len, enum transport *tp, struct sa *sa)
 static int
 addr_parse_bits(const char *s, size_t len, unsigned maxbits, uint8_t *bits)
 {
-	unsigned v = 0;
-	size_t i;
+	unsigned long v;
 
-	if (len == 0 || len > 3)
-		return (EINVAL);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (EINVAL);
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > maxbits)
+	if (addr_parse_num(s, len, 3, maxbits, &v) != 0)
 		return (EINVAL);
 	*bits = (uint8_t)v;
 	return (0);

@@ -198,7 +198,7 @@ cfg_number(const char *s, unsigned long long *v)
 	if (*s == '\0')
 		return (EINVAL);
 	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
+		if (!chars_is(*s, CHARS_DIGIT))
 			return (EINVAL);
 		if (r > (ULLONG_MAX - 9) / 10)
 			r = ULLONG_MAX;

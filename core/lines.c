@@ -33,6 +33,9 @@ lines_init(struct lines *li, const char *path, const struct lines_opt *opt,
 	li->li_nulat = LINES_NONUL;
 }
 
+static void lines_vmsg(const struct lines *, lines_msg_h *, unsigned,
+    const char *, va_list) __attribute__((__format__(printf, 4, 0)));
+
 /* Format "FILE:LINE: " or "FILE: " and the message, and hand it to h. */
 static void
 lines_vmsg(const struct lines *li, lines_msg_h *h, unsigned line,

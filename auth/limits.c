@@ -81,15 +81,13 @@ limits_key(const struct sa *src)
 {
 	uint8_t a[16] = { 0 };
 	struct lkey k = { 0, 4 };
-	size_t i, n = addr_bytes(src, a);
+	size_t i, n;
 
-	if (n == 4) {
-		for (i = 0; i < 4; i++)
-			k.k_v = k.k_v << 8 | a[i];
-		return (k);
+	if ((n = addr_bytes(src, a)) != 4) {
+		k.k_af = 6;
+		n = 8;
 	}
-	k.k_af = 6;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < n; i++)
 		k.k_v = k.k_v << 8 | a[i];
 	return (k);
 }
@@ -98,8 +96,9 @@ limits_key(const struct sa *src)
 static size_t
 limits_bucket(const struct limits *l, const struct lkey *k)
 {
-	return (
-	    (size_t)(siphash_u64(&l->l_key, k->k_v, k->k_af) % LIMITS_BUCKETS));
+	uint64_t h = siphash_u64(&l->l_key, k->k_v, k->k_af);
+
+	return ((size_t)(h % LIMITS_BUCKETS));
 }
 
 static bool

@@ -40,9 +40,6 @@ struct acl {
 	size_t a_count; /* prefixes given to acl_build() */
 };
 
-/* The first 12 bytes of a v4-mapped IPv6 address, ::ffff:a.b.c.d. */
-static const uint8_t acl_v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 /* The 4 bytes at p, big-endian. */
 static uint32_t
 acl_be32(const uint8_t *p)
@@ -266,31 +263,22 @@ acl_find6(const struct acl_r6 *r, size_t n, const struct acl_u128 *x)
 	return (lo > 0 && acl_cmp6(x, &r[lo - 1].r6_last) <= 0);
 }
 
-/* An IPv6 source: v4-mapped ones against the IPv4 ranges. */
-static bool
-acl_match6(const struct acl *a, const struct sa *sa)
+/* IPv4 (v4-mapped IPv6 included) against the IPv4 ranges. */
+bool
+acl_match(const struct acl *a, const struct sa *sa)
 {
 	struct acl_u128 x;
 	uint8_t b[16];
 
-	sa_in6(sa, b);
-	if (memcmp(b, acl_v4mapped, sizeof(acl_v4mapped)) == 0)
-		return (acl_find4(a->a_r4, a->a_nr4, acl_be32(b + 12)));
-	x.u_hi = acl_be64(b);
-	x.u_lo = acl_be64(b + 8);
-	return (acl_find6(a->a_r6, a->a_nr6, &x));
-}
-
-bool
-acl_match(const struct acl *a, const struct sa *sa)
-{
 	if (a == NULL || sa == NULL)
 		return (false);
-	switch (sa_af(sa)) {
-	case AF_INET:
-		return (acl_find4(a->a_r4, a->a_nr4, sa_in(sa)));
-	case AF_INET6:
-		return (acl_match6(a, sa));
+	switch (addr_bytes(sa, b)) {
+	case 4:
+		return (acl_find4(a->a_r4, a->a_nr4, acl_be32(b)));
+	case 16:
+		x.u_hi = acl_be64(b);
+		x.u_lo = acl_be64(b + 8);
+		return (acl_find6(a->a_r6, a->a_nr6, &x));
 	default:
 		return (false);
 	}

@@ -83,13 +83,7 @@ connlim_free(struct connlim *cl)
 static size_t
 connlim_hash(const struct connlim *cl, uint64_t v, uint8_t af)
 {
-	uint8_t b[9];
-	size_t i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	b[8] = af;
-	return ((size_t)siphash(&cl->cl_key, b, sizeof(b)) & cl->cl_mask);
+	return ((size_t)siphash_u64(&cl->cl_key, v, af) & cl->cl_mask);
 }
 
 size_t

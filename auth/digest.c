@@ -1,7 +1,6 @@
 /*
  * Digest credentials and responses; see digest.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include <re.h>
 
 #include "auth/digest.h"
+#include "core/chars.h"
+#include "core/hex.h"
 
 struct digest {
 	EVP_MD *d_md[DIGEST_NALGS];
@@ -61,19 +62,10 @@ digest_alg_len(enum digest_alg alg)
 	return (digest_algs[alg].len);
 }
 
-static bool
-digest_istoken(int c)
-{
-	return (isalnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL));
-}
-
 static void
 digest_skip_lws(const struct pl *v, size_t *i)
 {
-	while (*i < v->l &&
-	    (v->p[*i] == ' ' || v->p[*i] == '\t' || v->p[*i] == '\r' ||
-		v->p[*i] == '\n'))
-		(*i)++;
+	*i = chars_skip(v->p, v->l, *i, CHARS_LWS);
 }
 
 /* A quoted-string at *i, unescaped into out. */
@@ -109,9 +101,7 @@ digest_param(const struct pl *v, size_t *i, struct pl *name,
 	size_t j = *i;
 
 	name->p = v->p + j;
-	while (j < v->l &&
-	    (digest_istoken((unsigned char)v->p[j]) || v->p[j] == '*'))
-		j++;
+	j = chars_skip(v->p, v->l, j, CHARS_TOKEN); /* '*' too: "username*" */
 	name->l = (size_t)(v->p + j - name->p);
 	digest_skip_lws(v, &j);
 	if (name->l == 0 || j >= v->l || v->p[j++] != '=')
@@ -122,7 +112,7 @@ digest_param(const struct pl *v, size_t *i, struct pl *name,
 		return (digest_quoted(v, i, val));
 	}
 	val->ds_l = 0;
-	while (j < v->l && digest_istoken((unsigned char)v->p[j])) {
+	while (j < v->l && chars_istoken(v->p[j])) {
 		if (val->ds_l >= DIGEST_VALMAX)
 			return (EBADMSG);
 		val->ds_p[val->ds_l++] = v->p[j++];
@@ -146,17 +136,24 @@ digest_alg_parse(const struct digest_str *s, enum digest_alg *alg)
 	return (ENOTSUP);
 }
 
+/* The value of an nc: exactly 8 hex digits, either case. */
+static int
+digest_nc_value(const char *s, size_t len, uint32_t *nc)
+{
+	uint8_t b[4];
+
+	if (len != 8 || hex_decode(s, len, b, sizeof(b), HEX_ANYCASE) != 0)
+		return (EBADMSG);
+	*nc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	return (0);
+}
+
 static int
 digest_nc(const struct digest_str *s, uint32_t *nc)
 {
-	size_t i;
-
-	if (s->ds_l != 8)
+	if (digest_nc_value(s->ds_p, s->ds_l, nc) != 0)
 		return (EBADMSG);
-	for (i = 0; i < 8; i++)
-		if (!isxdigit((unsigned char)s->ds_p[i]))
-			return (EBADMSG);
-	*nc = (uint32_t)strtoul(s->ds_p, NULL, 16);
 	return (*nc == 0 ? EBADMSG : 0);
 }
 
@@ -254,8 +251,7 @@ digest_parse(const struct pl *val, struct digest_cred *c)
 	i += 6;
 	if (i == val->l)
 		return (EBADMSG); /* the scheme and no parameters */
-	if (val->p[i] != ' ' && val->p[i] != '\t' && val->p[i] != '\r' &&
-	    val->p[i] != '\n')
+	if (!chars_islws(val->p[i]))
 		return (ENOTSUP);
 	return (digest_params(val, i, c));
 }
@@ -293,19 +289,6 @@ digest_free(struct digest *d)
 	free(d);
 }
 
-static void
-digest_hex(const uint8_t *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* hex(H(parts joined by ':')) into out. */
 static int
 digest_h(struct digest *d, enum digest_alg alg, const struct pl *parts,
@@ -325,7 +308,7 @@ digest_h(struct digest *d, enum digest_alg alg, const struct pl *parts,
 	}
 	if (!EVP_DigestFinal_ex(d->d_ctx, md, &len))
 		return (EIO);
-	digest_hex(md, len, out);
+	(void)hex_encode(md, len, out);
 	return (0);
 }
 
@@ -362,11 +345,13 @@ digest_response(struct digest *d, const struct digest_cred *c,
     char out[2 * DIGEST_HASHMAX + 1])
 {
 	char hha1[2 * DIGEST_HASHMAX + 1], ha2[2 * DIGEST_HASHMAX + 1];
+	uint8_t ncb[4];
 	char nc[9];
 	struct pl parts[6];
-	int err, k;
+	uint32_t sent;
+	int err;
 
-	digest_hex(ha1, digest_algs[c->dc_alg].len, hha1);
+	(void)hex_encode(ha1, digest_algs[c->dc_alg].len, hha1);
 	if ((err = digest_ha2(d, c, method, body, ha2)) != 0)
 		return (err);
 	pl_set_str(&parts[0], hha1);
@@ -376,14 +361,15 @@ digest_response(struct digest *d, const struct digest_cred *c,
 		return (digest_h(d, c->dc_alg, parts, 3, out));
 	}
 	/* The nc as the client sent it (its case), if it still says dc_nc. */
-	if (c->dc_nc_text[0] != '\0' &&
-	    strtoul(c->dc_nc_text, NULL, 16) == c->dc_nc) {
+	if (digest_nc_value(c->dc_nc_text, strlen(c->dc_nc_text), &sent) == 0 &&
+	    sent == c->dc_nc) {
 		memcpy(nc, c->dc_nc_text, sizeof(nc));
 	} else {
-		for (k = 0; k < 8; k++)
-			nc[k] =
-			    "0123456789abcdef"[(c->dc_nc >> (28 - 4 * k)) & 15];
-		nc[8] = '\0';
+		ncb[0] = (uint8_t)(c->dc_nc >> 24);
+		ncb[1] = (uint8_t)(c->dc_nc >> 16);
+		ncb[2] = (uint8_t)(c->dc_nc >> 8);
+		ncb[3] = (uint8_t)c->dc_nc;
+		(void)hex_encode(ncb, sizeof(ncb), nc);
 	}
 	pl_set_str(&parts[2], nc);
 	parts[3] = digest_pl(&c->dc_cnonce);
@@ -405,7 +391,7 @@ digest_check(struct digest *d, const struct digest_cred *c, const uint8_t *ha1,
 	/* Compare the client's hex lowercased, in constant time. */
 	memset(got, 0, sizeof(got));
 	for (i = 0; i < c->dc_response.ds_l && i < n; i++)
-		got[i] = (char)tolower((unsigned char)c->dc_response.ds_p[i]);
+		got[i] = (char)chars_lower(c->dc_response.ds_p[i]);
 	return (
 	    (CRYPTO_memcmp(want, got, n) == 0) & (c->dc_response.ds_l == n));
 }

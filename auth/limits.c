@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include <re.h>
 
 #include "auth/limits.h"
+#include "core/addr.h"
+#include "core/siphash.h"
 
 /* A source: IPv4 address, or the /64 of an IPv6 one. */
 struct lkey {
@@ -38,7 +38,7 @@ struct lbucket {
 };
 
 struct limits {
-	uint64_t l_hkey[2];
+	struct siphash_key l_key; /* random: nobody can aim at a bucket */
 	struct lbucket *l_b;
 };
 
@@ -51,8 +51,7 @@ limits_alloc(struct limits **lp)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (ENOMEM);
 	l->l_b = calloc(LIMITS_BUCKETS, sizeof(*l->l_b));
-	if (l->l_b == NULL ||
-	    RAND_bytes((unsigned char *)l->l_hkey, sizeof(l->l_hkey)) != 1) {
+	if (l->l_b == NULL || siphash_key_random(&l->l_key) != 0) {
 		free(l->l_b);
 		free(l);
 		return (ENOMEM);
@@ -76,42 +75,29 @@ limits_free(struct limits *l)
 	free(l);
 }
 
+/* IPv4 (v4-mapped included) as itself, IPv6 (or none) by its /64. */
 static struct lkey
 limits_key(const struct sa *src)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
+	uint8_t a[16] = { 0 };
 	struct lkey k = { 0, 4 };
-	const uint8_t *a;
-	size_t i;
+	size_t i, n;
 
-	if (sa_af(src) == AF_INET) {
-		k.k_v = ntohl(src->u.in.sin_addr.s_addr);
-		return (k);
+	if ((n = addr_bytes(src, a)) != 4) {
+		k.k_af = 6;
+		n = 8;
 	}
-	a = src->u.in6.sin6_addr.s6_addr;
-	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-		k.k_v = (uint64_t)a[12] << 24 | (uint64_t)a[13] << 16 |
-		    (uint64_t)a[14] << 8 | a[15];
-		return (k);
-	}
-	k.k_af = 6;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < n; i++)
 		k.k_v = k.k_v << 8 | a[i];
 	return (k);
 }
 
-/* A keyed mix of the key (not a MAC: it only spreads sources). */
+/* The bucket of a source: SipHash, since the sources are the attacker's. */
 static size_t
 limits_bucket(const struct limits *l, const struct lkey *k)
 {
-	uint64_t h = (k->k_v ^ l->l_hkey[0]) + k->k_af;
+	uint64_t h = siphash_u64(&l->l_key, k->k_v, k->k_af);
 
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL ^ l->l_hkey[1];
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
 	return ((size_t)(h % LIMITS_BUCKETS));
 }
 

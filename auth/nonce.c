@@ -1,8 +1,6 @@
 /*
  * Stateless nonces; the byte layout is in nonce.h.
  */
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <string.h>
 
@@ -13,6 +11,7 @@
 #include "auth/mac.h"
 #include "auth/nonce.h"
 #include "auth/secrets.h"
+#include "core/addr.h"
 #include "core/b64url.h"
 
 #define NONCE_VERSION 1
@@ -36,25 +35,6 @@ nonce_get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3]);
 }
 
-/* The source address as bytes: 4 for IPv4 (and v4-mapped IPv6), else 16. */
-static size_t
-nonce_ip(const struct sa *src, uint8_t out[16])
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
-
-	if (sa_af(src) == AF_INET) {
-		memcpy(out, &src->u.in.sin_addr, 4);
-		return (4);
-	}
-	memcpy(out, &src->u.in6.sin6_addr, 16);
-	if (memcmp(out, mapped, sizeof(mapped)) == 0) {
-		memmove(out, out + 12, 4);
-		return (4);
-	}
-	return (16);
-}
-
 static int
 nonce_tag(struct mac *m, size_t idx, const uint8_t *body, const struct sa *src,
     const char *realm, uint8_t *tag)
@@ -63,7 +43,8 @@ nonce_tag(struct mac *m, size_t idx, const uint8_t *body, const struct sa *src,
 	uint8_t ip[16];
 
 	parts[0] = (struct mac_part){ body, NONCE_BODY };
-	parts[1] = (struct mac_part){ ip, nonce_ip(src, ip) };
+	/* 4 bytes for IPv4 and v4-mapped IPv6, else 16. */
+	parts[1] = (struct mac_part){ ip, addr_bytes(src, ip) };
 	parts[2] = (struct mac_part){ realm, strlen(realm) };
 	return (mac_sign(m, idx, SECRET_NONCE, parts, 3, tag, NONCE_TAGLEN));
 }

@@ -17,6 +17,7 @@
 
 #include "auth/passwd.h"
 #include "auth/users.h"
+#include "core/hex.h"
 
 /* A user or realm fit for the file: non-empty, no ':', no control bytes. */
 static bool
@@ -35,9 +36,8 @@ static int
 passwd_line(const char *realm, const char *user, const char *pass, char *line,
     size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t ha1[32];
-	size_t n, len, i;
+	size_t n, len;
 	int a, err;
 
 	n = (size_t)snprintf(line, size, "%s:%s", user, realm);
@@ -49,10 +49,7 @@ passwd_line(const char *realm, const char *user, const char *pass, char *line,
 		if (n + 2 + 2 * len >= size)
 			return (ENAMETOOLONG);
 		line[n++] = ':';
-		for (i = 0; i < len; i++) {
-			line[n++] = hex[ha1[i] >> 4];
-			line[n++] = hex[ha1[i] & 15];
-		}
+		n += hex_encode(ha1, len, line + n);
 	}
 	OPENSSL_cleanse(ha1, sizeof(ha1));
 	line[n++] = '\n';

@@ -40,7 +40,7 @@ _Static_assert(sizeof(struct slot) == 64, "a slot is one cache line");
 
 struct replay {
 	uint32_t r_instance;
-	struct siphash_key r_key; /* message fingerprints */
+	struct siphash_key r_key; /* message fingerprints, foreign slots */
 	atomic_uint r_counter;
 	pthread_mutex_t r_locks[REPLAY_LOCKS];
 	struct slot *r_slots;
@@ -145,15 +145,18 @@ replay_issue(struct replay *r)
 	return (c);
 }
 
-/* The slot of a nonce of another instance: spread by a hash. */
+/*
+ * The slot of a nonce of another instance: spread by SipHash.  Its
+ * instance and counter are signed, but anyone may ask that instance for
+ * nonces until some share a slot under a hash they can compute, and push
+ * out each other's use; under our random key they cannot tell which do.
+ */
 static uint32_t
-replay_foreign_slot(const struct nonce *n)
+replay_foreign_slot(const struct replay *r, const struct nonce *n)
 {
-	uint64_t h = replay_key(n->n_instance, n->n_counter);
+	uint64_t h =
+	    siphash_u64(&r->r_key, replay_key(n->n_instance, n->n_counter), 0);
 
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
 	return ((uint32_t)(h % REPLAY_SLOTS));
 }
 
@@ -224,7 +227,8 @@ replay_use(struct replay *r, const struct nonce *n, uint32_t nc, uint64_t msg,
     uint32_t now)
 {
 	bool own = n->n_instance == r->r_instance;
-	uint32_t i = own ? n->n_counter % REPLAY_SLOTS : replay_foreign_slot(n);
+	uint32_t i =
+	    own ? n->n_counter % REPLAY_SLOTS : replay_foreign_slot(r, n);
 	pthread_mutex_t *l = &r->r_locks[i % REPLAY_LOCKS];
 	enum replay_result res;
 

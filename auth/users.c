@@ -1,40 +1,38 @@
 /*
  * The users file (SPEC section 3) and the table it is loaded into.
  *
- * The file is read whole into one buffer, which is wiped afterwards: an
- * HA1 is as good as the password for its realm.  Lines that are neither
- * blank nor comments are counted first, which bounds the number of users
- * and sizes both the user array and the hash table, so nothing is ever
- * reallocated (and no stale copy of an HA1 is left in freed memory).
+ * The file is read whole into one buffer (core/lines.c), which is wiped
+ * afterwards: an HA1 is as good as the password for its realm.  Lines
+ * that are neither blank nor comments are counted first, which bounds the
+ * number of users and sizes both the user array and the hash table, so
+ * nothing is ever reallocated (and no stale copy of an HA1 is left in
+ * freed memory).
  *
  * The table is open addressing with linear probing, at most half full,
- * hashed with SipHash-2-4 under a random key per table: user names come
- * from a trusted file, but lookups come from the network, and a keyed hash
- * keeps anyone from aiming a flood of names at one probe chain.
+ * hashed with SipHash-2-4 (core/siphash.c) under a random key per table:
+ * user names come from a trusted file, but lookups come from the network,
+ * and a keyed hash keeps anyone from aiming a flood of names at one probe
+ * chain.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "auth/users.h"
+#include "core/chars.h"
+#include "core/hex.h"
+#include "core/lines.h"
+#include "core/siphash.h"
 
 #define USERS_FILEMAX  (1024 * 1024 * 1024) /* bytes */
 #define USERS_FIELDMAX 5
 #define USERS_LINEMIN  35 /* "u::" and 32 hex digits */
-#define USERS_KEYLEN   16
 
 struct users {
-	uint8_t us_key[USERS_KEYLEN]; /* SipHash key */
+	struct siphash_key us_key;
 	struct user *us_v; /* us_n used; us_cap + 1, the last as scratch */
 	size_t us_n;
 	size_t us_cap;
@@ -50,16 +48,18 @@ struct users_field {
 
 /* State of one users_load() call. */
 struct users_file {
-	const char *uf_path;
+	struct lines uf_li; /* the file, its line and its error count */
 	const char *uf_realm;
 	size_t uf_realmlen;
-	users_msg_h *uf_errh;
-	users_msg_h *uf_warnh;
-	void *uf_arg;
-	unsigned uf_line;
-	int uf_err;         /* EINVAL once any line was refused */
 	unsigned *uf_lines; /* line of each user, for duplicates */
 	struct users *uf_u;
+};
+
+/* A regular file only, and not a huge one: it is read whole. */
+static const struct lines_opt users_linesopt = {
+	.lo_kind = LINES_REGULAR,
+	.lo_readerr = "cannot read",
+	.lo_filemax = USERS_FILEMAX,
 };
 
 /* Per algorithm: OpenSSL digest name, HA1 size, field name. */
@@ -73,97 +73,6 @@ static const struct {
 	[USER_SHA512_256] = { "SHA512-256", 32, "HA1-SHA-512-256" },
 };
 
-static void users_msg(const struct users_file *, users_msg_h *, const char *,
-    ...) __attribute__((__format__(printf, 3, 4)));
-static void users_lineerr(struct users_file *, const char *, ...)
-    __attribute__((__format__(printf, 2, 3)));
-
-/* Hand one formatted message to h, if there is one. */
-static void
-users_msg(const struct users_file *uf, users_msg_h *h, const char *fmt, ...)
-{
-	char buf[4096 + 512];
-	va_list ap;
-
-	if (h == NULL)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	h(buf, uf->uf_arg);
-}
-
-/* Report "FILE:LINE: message" and remember that the file is bad. */
-static void
-users_lineerr(struct users_file *uf, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	users_msg(uf, uf->uf_errh, "%s:%u: %s", uf->uf_path, uf->uf_line, buf);
-	uf->uf_err = EINVAL;
-}
-
-#define USERS_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-/* One SipHash round. */
-static void
-users_sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = USERS_ROTL(v[1], 13) ^ v[0];
-	v[0] = USERS_ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = USERS_ROTL(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = USERS_ROTL(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = USERS_ROTL(v[1], 17) ^ v[2];
-	v[2] = USERS_ROTL(v[2], 32);
-}
-
-/* Little-endian load of n <= 8 bytes. */
-static uint64_t
-users_le64(const uint8_t *p, size_t n)
-{
-	uint64_t x = 0;
-
-	while (n-- > 0)
-		x = x << 8 | p[n];
-	return (x);
-}
-
-/* SipHash-2-4 (Aumasson and Bernstein) of len bytes at p. */
-static uint64_t
-users_siphash(const uint8_t key[USERS_KEYLEN], const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t k0 = users_le64(key, 8), k1 = users_le64(key + 8, 8);
-	uint64_t m, v[4];
-	size_t i;
-
-	v[0] = k0 ^ 0x736f6d6570736575ULL;
-	v[1] = k1 ^ 0x646f72616e646f6dULL;
-	v[2] = k0 ^ 0x6c7967656e657261ULL;
-	v[3] = k1 ^ 0x7465646279746573ULL;
-	for (i = 0; i <= len; i += 8) {
-		m = users_le64(p + i, len - i < 8 ? len - i : 8);
-		if (len - i < 8)
-			m |= (uint64_t)len << 56;
-		v[3] ^= m;
-		users_sipround(v);
-		users_sipround(v);
-		v[0] ^= m;
-	}
-	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)
-		users_sipround(v);
-	return (v[0] ^ v[1] ^ v[2] ^ v[3]);
-}
-
 /* Slot of name: the one holding it, or the empty one ending its chain. */
 static size_t
 users_slot(const struct users *u, const char *name, size_t len)
@@ -171,7 +80,7 @@ users_slot(const struct users *u, const char *name, size_t len)
 	const struct user *e;
 	size_t h;
 
-	h = (size_t)users_siphash(u->us_key, name, len) & u->us_mask;
+	h = (size_t)siphash(&u->us_key, name, len) & u->us_mask;
 	while (u->us_slot[h] != 0) {
 		e = &u->us_v[u->us_slot[h] - 1];
 		if (e->u_namelen == len && memcmp(e->u_name, name, len) == 0)
@@ -200,25 +109,12 @@ users_alloc(struct users **up, size_t cap)
 		users_free(u);
 		return (ENOMEM);
 	}
-	if (RAND_bytes(u->us_key, sizeof(u->us_key)) != 1) {
+	if (siphash_key_random(&u->us_key) != 0) {
 		users_free(u);
 		return (EIO);
 	}
 	*up = u;
 	return (0);
-}
-
-/* Value of a lowercase hex digit: -1 for an uppercase one, -2 for none. */
-static int
-users_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (-1);
-	return (-2);
 }
 
 /* Check and decode the HA1 field of alg into out. */
@@ -227,31 +123,23 @@ users_hexdec(struct users_file *uf, const struct users_field *f,
     enum user_alg alg, uint8_t *out)
 {
 	const char *name = users_algs[alg].a_field;
-	size_t i;
-	int hi, lo;
+	struct lines *li = &uf->uf_li;
+	size_t len = users_algs[alg].a_len;
+	int err;
 
-	if (f->f_l != 2 * users_algs[alg].a_len) {
-		users_lineerr(uf, "%s is %zu characters, expected %zu", name,
-		    f->f_l, 2 * users_algs[alg].a_len);
+	if (f->f_l != 2 * len) {
+		lines_err(li, li->li_line, "%s is %zu characters, expected %zu",
+		    name, f->f_l, 2 * len);
 		return (EBADMSG);
 	}
-	for (i = 0; i < f->f_l; i += 2) {
-		hi = users_hexval((unsigned char)f->f_p[i]);
-		lo = users_hexval((unsigned char)f->f_p[i + 1]);
-		if (hi == -1 || lo == -1) {
-			users_lineerr(uf,
-			    "%s has uppercase hex digits, "
-			    "lowercase required",
-			    name);
-			return (EBADMSG);
-		}
-		if (hi < 0 || lo < 0) {
-			users_lineerr(uf, "%s is not hex", name);
-			return (EBADMSG);
-		}
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (0);
+	if ((err = hex_decode(f->f_p, f->f_l, out, len, HEX_LOWER)) == 0)
+		return (0);
+	if (err == EILSEQ)
+		lines_err(li, li->li_line,
+		    "%s has uppercase hex digits, lowercase required", name);
+	else
+		lines_err(li, li->li_line, "%s is not hex", name);
+	return (EBADMSG);
 }
 
 /* Whether any of len bytes at p is a control character. */
@@ -294,15 +182,18 @@ users_split(const char *p, size_t len, struct users_field *f)
 static int
 users_checknames(struct users_file *uf, const struct users_field *f)
 {
+	struct lines *li = &uf->uf_li;
+
 	if (f[0].f_l == 0)
-		users_lineerr(uf, "empty user name");
+		lines_err(li, li->li_line, "empty user name");
 	else if (f[0].f_l > USER_NAMEMAX)
-		users_lineerr(uf, "user name is %zu bytes, at most %d allowed",
-		    f[0].f_l, USER_NAMEMAX);
+		lines_err(li, li->li_line,
+		    "user name is %zu bytes, at most %d allowed", f[0].f_l,
+		    USER_NAMEMAX);
 	else if (users_hasctl(f[0].f_p, f[0].f_l))
-		users_lineerr(uf, "control character in user name");
+		lines_err(li, li->li_line, "control character in user name");
 	else if (users_hasctl(f[1].f_p, f[1].f_l))
-		users_lineerr(uf, "control character in realm");
+		lines_err(li, li->li_line, "control character in realm");
 	else
 		return (0);
 	return (EBADMSG);
@@ -317,7 +208,7 @@ users_parse(struct users_file *uf, const char *p, size_t len, struct user *e,
 
 	n = users_split(p, len, f);
 	if (n < 3 || n > USERS_FIELDMAX) {
-		users_lineerr(uf,
+		lines_err(&uf->uf_li, uf->uf_li.li_line,
 		    "%d field%s, expected 3 to %d: user:realm:"
 		    "HA1-MD5[:HA1-SHA-256[:HA1-SHA-512-256]]",
 		    n, n == 1 ? "" : "s", USERS_FIELDMAX);
@@ -349,156 +240,91 @@ users_add(struct users_file *uf, const char *p, size_t len)
 		goto clear;
 	if (f[1].f_l != uf->uf_realmlen ||
 	    memcmp(f[1].f_p, uf->uf_realm, f[1].f_l) != 0) {
-		users_msg(uf, uf->uf_warnh,
-		    "%s:%u: skipping user '%s' of realm '%.*s' (not '%s')",
-		    uf->uf_path, uf->uf_line, e->u_name, (int)f[1].f_l,
-		    f[1].f_p, uf->uf_realm);
+		lines_warn(&uf->uf_li, uf->uf_li.li_line,
+		    "skipping user '%s' of realm '%.*s' (not '%s')", e->u_name,
+		    (int)f[1].f_l, f[1].f_p, uf->uf_realm);
 		goto clear;
 	}
 	h = users_slot(u, e->u_name, e->u_namelen);
 	if (u->us_slot[h] != 0) {
-		users_lineerr(uf, "user '%s' already defined on line %u",
-		    e->u_name, uf->uf_lines[u->us_slot[h] - 1]);
+		lines_err(&uf->uf_li, uf->uf_li.li_line,
+		    "user '%s' already defined on line %u", e->u_name,
+		    uf->uf_lines[u->us_slot[h] - 1]);
 		goto clear;
 	}
-	uf->uf_lines[u->us_n] = uf->uf_line;
+	uf->uf_lines[u->us_n] = uf->uf_li.li_line;
 	u->us_slot[h] = (uint32_t)++u->us_n;
 	return;
 clear:
 	OPENSSL_cleanse(e, sizeof(*e));
 }
 
-/* Length of a line (newline excluded) without trailing blanks and CR. */
+/*
+ * The data part of a line: without trailing blanks and CR, and 0 when
+ * it is blank or a '#' comment.  Leading blanks stay, as part of the
+ * user name.
+ */
 static size_t
-users_trim(const char *p, size_t len)
+users_data(const char *p, size_t len)
 {
-	while (len > 0 &&
-	    (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
-		len--;
-	return (len);
+	size_t i;
+
+	len = chars_rskip(p, len, CHARS_LWS);
+	i = chars_skip(p, len, 0, CHARS_LWS);
+	return (i < len && p[i] != '#' ? len : 0);
 }
 
-/* Whether a trimmed line carries data: not blank, not a '#' comment. */
-static int
-users_isdata(const char *p, size_t len)
-{
-	while (len > 0 && (*p == ' ' || *p == '\t' || *p == '\r')) {
-		p++;
-		len--;
-	}
-	return (len > 0 && *p != '#');
-}
-
-/* Number of data lines in buf long enough to hold a user. */
+/* Number of data lines long enough to hold a user. */
 static size_t
-users_countdata(const char *buf, size_t len)
+users_countdata(struct lines *li)
 {
-	const char *end = buf + len, *nl;
-	size_t l, n = 0;
+	char *line;
+	size_t len, n = 0;
 
-	for (; buf < end; buf = nl + 1) {
-		if ((nl = memchr(buf, '\n', (size_t)(end - buf))) == NULL)
-			nl = end;
-		l = users_trim(buf, (size_t)(nl - buf));
-		if (l >= USERS_LINEMIN && users_isdata(buf, l))
+	while (lines_next(li, &line, &len))
+		if (users_data(line, len) >= USERS_LINEMIN)
 			n++;
-	}
+	lines_rewind(li);
 	return (n);
 }
 
-/* Every line of buf. */
-static void
-users_lines(struct users_file *uf, const char *buf, size_t len)
-{
-	const char *end = buf + len, *nl;
-	size_t l;
-
-	for (; buf < end; buf = nl + 1) {
-		if ((nl = memchr(buf, '\n', (size_t)(end - buf))) == NULL)
-			nl = end;
-		uf->uf_line++;
-		l = users_trim(buf, (size_t)(nl - buf));
-		if (users_isdata(buf, l))
-			users_add(uf, buf, l);
-	}
-}
-
-/* Read all of fd into a new buffer; 0 or errno, with a message. */
+/* Build the table from the lines of the file. */
 static int
-users_readfd(struct users_file *uf, int fd, char **bufp, size_t *lenp)
+users_build(struct users_file *uf)
 {
-	struct stat st;
-	size_t len = 0, size;
-	ssize_t r;
-	char *buf;
-
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		users_msg(uf, uf->uf_errh, "%s: not a regular file",
-		    uf->uf_path);
-		return (EINVAL);
-	}
-	if (st.st_size > USERS_FILEMAX) {
-		users_msg(uf, uf->uf_errh, "%s: larger than %d bytes",
-		    uf->uf_path, USERS_FILEMAX);
-		return (EFBIG);
-	}
-	size = (size_t)st.st_size;
-	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
-		users_msg(uf, uf->uf_errh, "%s: out of memory", uf->uf_path);
-		return (ENOMEM);
-	}
-	while (len < size && (r = read(fd, buf + len, size - len)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			users_msg(uf, uf->uf_errh, "%s: cannot read: %s",
-			    uf->uf_path, strerror(errno));
-			OPENSSL_cleanse(buf, len);
-			free(buf);
-			return (EIO);
-		}
-		len += (size_t)r;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return (0);
-}
-
-/* Open and read path; 0 or errno, with a message. */
-static int
-users_readfile(struct users_file *uf, char **bufp, size_t *lenp)
-{
-	int err, fd;
-
-	if ((fd = open(uf->uf_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err = errno;
-		users_msg(uf, uf->uf_errh, "%s: cannot open: %s", uf->uf_path,
-		    strerror(err));
-		return (err);
-	}
-	err = users_readfd(uf, fd, bufp, lenp);
-	(void)close(fd);
-	return (err);
-}
-
-/* Build the table from buf. */
-static int
-users_build(struct users_file *uf, const char *buf, size_t len)
-{
-	size_t cap;
+	struct lines *li = &uf->uf_li;
+	char *line;
+	size_t cap, len;
 	int err;
 
-	cap = users_countdata(buf, len);
+	cap = users_countdata(li);
 	if ((uf->uf_lines = calloc(cap > 0 ? cap : 1, sizeof(unsigned))) ==
 	    NULL)
 		return (ENOMEM);
 	if ((err = users_alloc(&uf->uf_u, cap)) != 0)
 		return (err);
-	users_lines(uf, buf, len);
-	if (uf->uf_err == 0 && uf->uf_u->us_n == 0)
-		users_msg(uf, uf->uf_warnh, "%s: no user of realm '%s'",
-		    uf->uf_path, uf->uf_realm);
-	return (uf->uf_err);
+	while (lines_next(li, &line, &len))
+		if ((len = users_data(line, len)) > 0)
+			users_add(uf, line, len);
+	if (li->li_nerr > 0)
+		return (EINVAL);
+	if (uf->uf_u->us_n == 0)
+		lines_warn(li, 0, "no user of realm '%s'", uf->uf_realm);
+	return (0);
+}
+
+/* Open, read and load the file into uf; 0 or the errno reported. */
+static int
+users_read(struct users_file *uf)
+{
+	int err;
+
+	if ((err = lines_open(&uf->uf_li)) != 0 ||
+	    (err = lines_read(&uf->uf_li)) != 0)
+		return (err);
+	if ((err = users_build(uf)) == ENOMEM)
+		lines_err(&uf->uf_li, 0, "out of memory");
+	return (err);
 }
 
 int
@@ -506,27 +332,17 @@ users_load(const char *path, const char *realm, struct users **up,
     users_msg_h *errh, users_msg_h *warnh, void *arg)
 {
 	struct users_file uf;
-	char *buf = NULL;
-	size_t len = 0;
 	int err;
 
 	if (path == NULL || realm == NULL || up == NULL)
 		return (EINVAL);
 	memset(&uf, 0, sizeof(uf));
-	uf.uf_path = path;
+	lines_init(&uf.uf_li, path, &users_linesopt, errh, warnh, arg);
 	uf.uf_realm = realm;
 	uf.uf_realmlen = strlen(realm);
-	uf.uf_errh = errh;
-	uf.uf_warnh = warnh;
-	uf.uf_arg = arg;
-	if ((err = users_readfile(&uf, &buf, &len)) != 0)
-		return (err);
-	err = users_build(&uf, buf, len);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
+	err = users_read(&uf);
+	lines_close(&uf.uf_li);
 	free(uf.uf_lines);
-	if (err == ENOMEM)
-		users_msg(&uf, errh, "%s: out of memory", path);
 	if (err != 0)
 		users_free(uf.uf_u);
 	else

@@ -18,10 +18,14 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/chars.h"
 
 #define ADDR_IPBUF 64 /* longer than any literal inet_pton accepts */
 
-/* The first 12 bytes of a v4-mapped IPv6 address, ::ffff:a.b.c.d. */
+/*
+ * The first 12 bytes of a v4-mapped IPv6 address, ::ffff:a.b.c.d (the
+ * prefix ::ffff:0:0/96): the one definition, for addr_bytes() and CIDRs.
+ */
 static const uint8_t addr_v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 static const struct {
@@ -45,20 +49,31 @@ addr_cstr(const char *s, size_t len, char *buf, size_t size)
 	return (0);
 }
 
+/* 1 to maxlen decimal digits, a value of at most max. */
+static int
+addr_parse_num(const char *s, size_t len, size_t maxlen, unsigned long max,
+    unsigned long *v)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (len > maxlen || !chars_all(s, len, CHARS_DIGIT))
+		return (EINVAL);
+	for (i = 0; i < len; i++)
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	if (n > max)
+		return (EINVAL);
+	*v = n;
+	return (0);
+}
+
 int
 addr_parse_port(const char *s, size_t len, uint16_t *port)
 {
-	unsigned long v = 0;
-	size_t i;
+	unsigned long v;
 
-	if (s == NULL || port == NULL || len == 0 || len > 5)
-		return (EINVAL);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (EINVAL);
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
+	if (s == NULL || port == NULL ||
+	    addr_parse_num(s, len, 5, 65535, &v) != 0 || v == 0)
 		return (EINVAL);
 	*port = (uint16_t)v;
 	return (0);
@@ -144,17 +159,9 @@ addr_parse_tp(const char *s, size_t len, enum transport *tp, struct sa *sa)
 static int
 addr_parse_bits(const char *s, size_t len, unsigned maxbits, uint8_t *bits)
 {
-	unsigned v = 0;
-	size_t i;
+	unsigned long v;
 
-	if (len == 0 || len > 3)
-		return (EINVAL);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (EINVAL);
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > maxbits)
+	if (addr_parse_num(s, len, 3, maxbits, &v) != 0)
 		return (EINVAL);
 	*bits = (uint8_t)v;
 	return (0);
@@ -221,28 +228,27 @@ addr_parse_cidr(const char *s, size_t len, struct cidr *c)
 	return (0);
 }
 
-/* The family and bytes of sa, a v4-mapped address taken as IPv4. */
-static int
-addr_bytes(const struct sa *sa, uint8_t a[16])
+size_t
+addr_bytes(const struct sa *sa, uint8_t out[16])
 {
 	uint32_t v4;
 
 	switch (sa_af(sa)) {
 	case AF_INET:
 		v4 = sa_in(sa);
-		a[0] = (uint8_t)(v4 >> 24);
-		a[1] = (uint8_t)(v4 >> 16);
-		a[2] = (uint8_t)(v4 >> 8);
-		a[3] = (uint8_t)v4;
-		return (AF_INET);
+		out[0] = (uint8_t)(v4 >> 24);
+		out[1] = (uint8_t)(v4 >> 16);
+		out[2] = (uint8_t)(v4 >> 8);
+		out[3] = (uint8_t)v4;
+		return (4);
 	case AF_INET6:
-		sa_in6(sa, a);
-		if (memcmp(a, addr_v4mapped, sizeof(addr_v4mapped)) != 0)
-			return (AF_INET6);
-		memmove(a, a + 12, 4);
-		return (AF_INET);
+		sa_in6(sa, out);
+		if (memcmp(out, addr_v4mapped, sizeof(addr_v4mapped)) != 0)
+			return (16);
+		memmove(out, out + 12, 4);
+		return (4);
 	default:
-		return (AF_UNSPEC);
+		return (0);
 	}
 }
 
@@ -252,7 +258,8 @@ addr_cidr_match(const struct cidr *c, const struct sa *sa)
 	uint8_t a[16];
 	unsigned full, rest;
 
-	if (c == NULL || sa == NULL || addr_bytes(sa, a) != c->ci_af)
+	if (c == NULL || sa == NULL ||
+	    addr_bytes(sa, a) != (c->ci_af == AF_INET ? 4u : 16u))
 		return (false);
 	full = c->ci_bits / 8;
 	rest = c->ci_bits % 8;

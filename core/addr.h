@@ -54,6 +54,12 @@ bool addr_cidr_match(const struct cidr *c, const struct sa *sa);
  * and 0 is returned (addr_fmt_ip likewise).
  */
 size_t addr_fmt(const struct sa *sa, char *buf, size_t size);
+/*
+ * The address bytes of sa, network order, into out: 4 for IPv4 and for a
+ * v4-mapped IPv6 address (::ffff:a.b.c.d is a.b.c.d), 16 for other IPv6,
+ * 0 for neither family (out untouched).
+ */
+size_t addr_bytes(const struct sa *sa, uint8_t out[16]);
 /* The address alone, no brackets, no port. */
 size_t addr_fmt_ip(const struct sa *sa, char *buf, size_t size);
 /* "udp", "tcp", "tls" and the Via form "UDP", "TCP", "TLS". */

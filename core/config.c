@@ -5,21 +5,16 @@
  * something the file could not say.  etc/sipwarden.conf documents every key
  * and tests/unit/test_config.c checks that it names each one of the table.
  *
- * The file is read line by line here (libre's conf cannot give line
- * numbers): "key value", whitespace between, '#' to the end of the line is
- * a comment, the value is the rest of the line with surrounding whitespace
- * removed.  Every problem is reported, then loading goes on.
+ * The file is read line by line (core/lines.c; libre's conf cannot give
+ * line numbers): "key value", whitespace between, '#' to the end of the
+ * line is a comment, the value is the rest of the line with surrounding
+ * whitespace removed.  Every problem is reported, then loading goes on.
  */
-#include <sys/types.h>
-#include <sys/stat.h>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +24,11 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/chars.h"
+#include "core/lines.h"
 #include "core/log.h"
 #include "core/config.h"
 
-#define CFG_MSGMAX      2048
 #define CFG_WORKERS_MAX 256
 
 /* The address of a key's field in struct cfg, as a pointer to type. */
@@ -155,44 +151,19 @@ static const char *const cfg_idchecks[] = {
 /* Loading state: the cfg being filled and what has been seen so far. */
 struct cfg_ld {
 	struct cfg *ld_cfg;
-	const char *ld_file;
-	unsigned ld_line;
+	struct lines ld_li; /* the file, its line and its error count */
 	unsigned ld_seen[CFG_NKEYS]; /* line a key was first given on */
-	unsigned ld_nerr;
 	bool ld_nomem;
 	size_t ld_allow_cap;
 	size_t ld_trust_cap;
-	cfg_err_h *ld_errh;
-	void *ld_arg;
 };
-
-/* Report "FILE:LINE: message" (line 0: "FILE: message"). */
-static void __attribute__((__format__(printf, 3, 4)))
-cfg_err(struct cfg_ld *ld, unsigned line, const char *fmt, ...)
-{
-	char msg[CFG_MSGMAX];
-	va_list ap;
-	int n;
-
-	if (line > 0)
-		n = snprintf(msg, sizeof(msg), "%s:%u: ", ld->ld_file, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", ld->ld_file);
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		n = 0;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	ld->ld_nerr++;
-	if (ld->ld_errh != NULL)
-		ld->ld_errh(msg, ld->ld_arg);
-}
 
 static int
 cfg_bad(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 {
-	cfg_err(ld, ld->ld_line, "bad value '%s' for '%s': expected %s", val,
-	    k->ck_name, k->ck_expect);
+	lines_err(&ld->ld_li, ld->ld_li.li_line,
+	    "bad value '%s' for '%s': expected %s", val, k->ck_name,
+	    k->ck_expect);
 	return (EINVAL);
 }
 
@@ -200,7 +171,7 @@ static int
 cfg_nomem(struct cfg_ld *ld)
 {
 	ld->ld_nomem = true;
-	cfg_err(ld, ld->ld_line, "out of memory");
+	lines_err(&ld->ld_li, ld->ld_li.li_line, "out of memory");
 	return (ENOMEM);
 }
 
@@ -227,7 +198,7 @@ cfg_number(const char *s, unsigned long long *v)
 	if (*s == '\0')
 		return (EINVAL);
 	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
+		if (!chars_is(*s, CHARS_DIGIT))
 			return (EINVAL);
 		if (r > (ULLONG_MAX - 9) / 10)
 			r = ULLONG_MAX;
@@ -244,14 +215,14 @@ cfg_set_uint(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 	unsigned long long v;
 
 	if (cfg_number(val, &v) != 0) {
-		cfg_err(ld, ld->ld_line,
+		lines_err(&ld->ld_li, ld->ld_li.li_line,
 		    "bad value '%s' for '%s': expected an integer from %lu to "
 		    "%lu",
 		    val, k->ck_name, k->ck_lo, k->ck_hi);
 		return (EINVAL);
 	}
 	if (v < k->ck_lo || v > k->ck_hi) {
-		cfg_err(ld, ld->ld_line,
+		lines_err(&ld->ld_li, ld->ld_li.li_line,
 		    "value %s for '%s' out of range %lu..%lu", val, k->ck_name,
 		    k->ck_lo, k->ck_hi);
 		return (ERANGE);
@@ -316,18 +287,18 @@ cfg_set_listen(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 	for (i = 0; i < cfg->c_nlisten; i++) {
 		if (cfg->c_listen[i].cs_tp == cs.cs_tp &&
 		    sa_cmp(&cfg->c_listen[i].cs_addr, &cs.cs_addr, SA_ALL)) {
-			cfg_err(ld, ld->ld_line,
+			lines_err(&ld->ld_li, ld->ld_li.li_line,
 			    "duplicate listener '%s', first given on line %u",
 			    val, cfg->c_listen[i].cs_line);
 			return (EINVAL);
 		}
 	}
 	if (cfg->c_nlisten == CFG_MAX_LISTEN) {
-		cfg_err(ld, ld->ld_line, "too many listeners (at most %d)",
-		    CFG_MAX_LISTEN);
+		lines_err(&ld->ld_li, ld->ld_li.li_line,
+		    "too many listeners (at most %d)", CFG_MAX_LISTEN);
 		return (EINVAL);
 	}
-	cs.cs_line = ld->ld_line;
+	cs.cs_line = ld->ld_li.li_line;
 	cfg->c_listen[cfg->c_nlisten++] = cs;
 	return (0);
 }
@@ -342,7 +313,7 @@ cfg_set_upstream(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 		memset(cs, 0, sizeof(*cs));
 		return (cfg_bad(ld, k, val));
 	}
-	cs->cs_line = ld->ld_line;
+	cs->cs_line = ld->ld_li.li_line;
 	return (0);
 }
 
@@ -373,11 +344,11 @@ cfg_is_hostname(const char *h, size_t n)
 			lab = 0;
 			continue;
 		}
-		if (!isalnum((unsigned char)h[i]) && h[i] != '-')
+		if (!chars_is(h[i], CHARS_ALNUM) && h[i] != '-')
 			return (false);
 		if ((h[i] == '-' && lab == 0) || ++lab > 63)
 			return (false);
-		if (!isdigit((unsigned char)h[i]))
+		if (!chars_is(h[i], CHARS_DIGIT))
 			alpha = true;
 	}
 	/* All digits and dots is a (bad) IPv4 address, not a name. */
@@ -460,13 +431,10 @@ cfg_alg_lookup(const char *s, size_t n, enum cfg_alg *alg)
 static const char *
 cfg_trim(const char *s, size_t *n)
 {
-	while (*n > 0 && isspace((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n > 0 && isspace((unsigned char)s[*n - 1]))
-		(*n)--;
-	return (s);
+	size_t i = chars_skip(s, *n, 0, CHARS_SPACE);
+
+	*n = chars_rskip(s + i, *n - i, CHARS_SPACE);
+	return (s + i);
 }
 
 /* Add a to algs unless it is there already. */
@@ -477,7 +445,7 @@ cfg_alg_add(struct cfg_ld *ld, enum cfg_alg *algs, size_t *n, enum cfg_alg a)
 
 	for (i = 0; i < *n; i++) {
 		if (algs[i] == a) {
-			cfg_err(ld, ld->ld_line,
+			lines_err(&ld->ld_li, ld->ld_li.li_line,
 			    "duplicate algorithm '%s' in 'algorithms'",
 			    cfg_algs[a]);
 			return (EINVAL);
@@ -603,9 +571,8 @@ cfg_split(char *line, char **valp)
 	if (*val != '\0')
 		*val++ = '\0';
 	val += strspn(val, " \t\r\n\v\f");
-	end = val + strlen(val);
-	while (end > val && isspace((unsigned char)end[-1]))
-		*--end = '\0';
+	end = val + chars_rskip(val, strlen(val), CHARS_SPACE);
+	*end = '\0';
 	*valp = val;
 	return (key);
 }
@@ -623,46 +590,40 @@ cfg_line(struct cfg_ld *ld, char *line)
 	if (*key == '\0')
 		return;
 	if ((k = cfg_key_find(key)) == NULL) {
-		cfg_err(ld, ld->ld_line, "unknown key '%s'", key);
+		lines_err(&ld->ld_li, ld->ld_li.li_line, "unknown key '%s'",
+		    key);
 		return;
 	}
 	i = (size_t)(k - cfg_keys);
 	if (ld->ld_seen[i] != 0 && !(k->ck_flags & CFGK_REPEAT)) {
-		cfg_err(ld, ld->ld_line,
+		lines_err(&ld->ld_li, ld->ld_li.li_line,
 		    "duplicate key '%s', first given on line %u", key,
 		    ld->ld_seen[i]);
 		return;
 	}
 	if (ld->ld_seen[i] == 0)
-		ld->ld_seen[i] = ld->ld_line;
+		ld->ld_seen[i] = ld->ld_li.li_line;
 	if (*val == '\0')
-		cfg_err(ld, ld->ld_line, "missing value for '%s'", key);
+		lines_err(&ld->ld_li, ld->ld_li.li_line,
+		    "missing value for '%s'", key);
 	else
 		(void)k->ck_set(ld, k, val);
 }
 
-/* Every line of f; a read error ends it (and the load) with errno. */
-static int
-cfg_read(struct cfg_ld *ld, FILE *f)
+/* Every line of the file, until memory runs out. */
+static void
+cfg_read(struct cfg_ld *ld)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int err = 0;
+	char *line;
+	size_t len;
 
-	while (!ld->ld_nomem && (n = getline(&line, &cap, f)) != -1) {
-		ld->ld_line++;
-		if (memchr(line, '\0', (size_t)n) != NULL)
-			cfg_err(ld, ld->ld_line, "NUL byte in line");
+	while (!ld->ld_nomem && lines_next(&ld->ld_li, &line, &len)) {
+		if (memchr(line, '\0', len) != NULL)
+			lines_err(&ld->ld_li, ld->ld_li.li_line,
+			    "NUL byte in line");
 		else
 			cfg_line(ld, line);
 	}
-	if (ferror(f)) {
-		err = errno;
-		cfg_err(ld, 0, "cannot read: %s", strerror(err));
-	}
-	free(line);
-	return (err);
 }
 
 /* Keys that are required, and TLS material a tls: listener needs. */
@@ -675,7 +636,7 @@ cfg_check(struct cfg_ld *ld)
 	for (i = 0; i < CFG_NKEYS; i++) {
 		if ((cfg_keys[i].ck_flags & CFGK_REQUIRED) &&
 		    ld->ld_seen[i] == 0)
-			cfg_err(ld, 0, "missing required key '%s'",
+			lines_err(&ld->ld_li, 0, "missing required key '%s'",
 			    cfg_keys[i].ck_name);
 	}
 	for (i = 0; i < cfg->c_nlisten; i++) {
@@ -685,10 +646,10 @@ cfg_check(struct cfg_ld *ld)
 	if (i == cfg->c_nlisten)
 		return;
 	if (cfg->c_tls_cert == NULL)
-		cfg_err(ld, cfg->c_listen[i].cs_line,
+		lines_err(&ld->ld_li, cfg->c_listen[i].cs_line,
 		    "tls listener needs 'tls_cert'");
 	if (cfg->c_tls_key == NULL)
-		cfg_err(ld, cfg->c_listen[i].cs_line,
+		lines_err(&ld->ld_li, cfg->c_listen[i].cs_line,
 		    "tls listener needs 'tls_key'");
 }
 
@@ -735,7 +696,8 @@ cfg_init(struct cfg_ld *ld, const char *path)
 	if ((cfg->c_path = strdup(path)) == NULL)
 		return (cfg_nomem(ld));
 	if ((err = cfg_dir(path, &cfg->c_dir)) != 0) {
-		cfg_err(ld, 0, "cannot resolve its folder: %s", strerror(err));
+		lines_err(&ld->ld_li, 0, "cannot resolve its folder: %s",
+		    strerror(err));
 		return (err);
 	}
 	for (i = 0; i < CFG_NKEYS; i++) {
@@ -747,56 +709,36 @@ cfg_init(struct cfg_ld *ld, const char *path)
 	return (ld->ld_nomem ? ENOMEM : 0);
 }
 
-/* Open path for reading; a folder is refused here, not at first read. */
-static int
-cfg_open(struct cfg_ld *ld, const char *path, FILE **fp)
-{
-	struct stat st;
-	int err;
-
-	if ((*fp = fopen(path, "re")) == NULL)
-		err = errno;
-	else if (fstat(fileno(*fp), &st) == -1)
-		err = errno;
-	else if (S_ISDIR(st.st_mode))
-		err = EISDIR;
-	else
-		return (0);
-	if (*fp != NULL)
-		(void)fclose(*fp);
-	*fp = NULL;
-	cfg_err(ld, 0, "cannot open: %s", strerror(err));
-	return (err);
-}
+/* A folder is refused when opened, not when first read. */
+static const struct lines_opt cfg_lines = {
+	.lo_kind = LINES_NODIR,
+	.lo_readerr = "cannot read",
+};
 
 int
 cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg)
 {
 	struct cfg_ld ld;
-	FILE *f = NULL;
 	int err;
 
 	if (path == NULL || cfgp == NULL)
 		return (EINVAL);
 	memset(&ld, 0, sizeof(ld));
-	ld.ld_file = path;
-	ld.ld_errh = errh;
-	ld.ld_arg = arg;
+	lines_init(&ld.ld_li, path, &cfg_lines, errh, NULL, arg);
 	if ((ld.ld_cfg = calloc(1, sizeof(*ld.ld_cfg))) == NULL)
 		return (cfg_nomem(&ld));
-	if ((err = cfg_open(&ld, path, &f)) != 0 ||
-	    (err = cfg_init(&ld, path)) != 0)
+	if ((err = lines_open(&ld.ld_li)) != 0 ||
+	    (err = cfg_init(&ld, path)) != 0 ||
+	    (err = lines_read(&ld.ld_li)) != 0)
 		goto out;
-	if ((err = cfg_read(&ld, f)) != 0)
-		goto out;
+	cfg_read(&ld);
 	cfg_check(&ld);
 	if (ld.ld_nomem)
 		err = ENOMEM;
-	else if (ld.ld_nerr > 0)
+	else if (ld.ld_li.li_nerr > 0)
 		err = EINVAL;
 out:
-	if (f != NULL)
-		(void)fclose(f);
+	lines_close(&ld.ld_li);
 	if (err != 0)
 		cfg_free(ld.ld_cfg);
 	else

@@ -28,6 +28,7 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/hex.h"
 #include "core/log.h"
 
 #define LOG_TAIL    4  /* room kept for '"', '}', '\n' and NUL */
@@ -275,8 +276,6 @@ log_is_bare(const char *s, size_t n)
 static size_t
 log_esc(bool json, unsigned char c, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	if (c == '"' || c == '\\') {
 		out[0] = '\\';
 		out[1] = (char)c;
@@ -295,8 +294,7 @@ log_esc(bool json, unsigned char c, char *out)
 		memcpy(out, "\\u00", 4);
 	else
 		memcpy(out, "\\x", 2);
-	out[json ? 4 : 2] = hex[c >> 4];
-	out[json ? 5 : 3] = hex[c & 0xf];
+	(void)hex_encode(&c, 1, out + (json ? 4 : 2)); /* and a NUL */
 	return (json ? 6 : 4);
 }
 

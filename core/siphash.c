@@ -126,3 +126,15 @@ siphash(const struct siphash_key *k, const void *data, size_t len)
 	siphash_update(&s, data, len);
 	return (siphash_final(&s));
 }
+
+uint64_t
+siphash_u64(const struct siphash_key *k, uint64_t v, uint8_t tag)
+{
+	uint8_t b[9];
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	b[8] = tag;
+	return (siphash(k, b, sizeof(b)));
+}

@@ -1,10 +1,11 @@
 /*
  * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
- * 2012): a keyed 64-bit hash for tables and memories that attackers feed
- * (the connection counts per source, the replay memory's message
- * fingerprints).  With a random key nobody outside the process knows, an
- * attacker can neither aim collisions at one bucket nor make two different
- * messages look the same.
+ * 2012): the one keyed 64-bit hash for tables and memories that attackers
+ * feed (the connection counts and the limits per source, the users table,
+ * the replay memory's slots and message fingerprints).  With a random key
+ * nobody outside the process knows, an attacker can neither aim
+ * collisions at one bucket nor make two different messages look the
+ * same.
  */
 #ifndef SW_CORE_SIPHASH_H
 #define SW_CORE_SIPHASH_H
@@ -33,6 +34,11 @@ void siphash_key_set(struct siphash_key *k,
 int siphash_key_random(struct siphash_key *k);
 /* The hash of len bytes at data. */
 uint64_t siphash(const struct siphash_key *k, const void *data, size_t len);
+/*
+ * The hash of a number and a kind, for table keys such as a source
+ * (address bits and family): v's 8 bytes little endian, then tag.
+ */
+uint64_t siphash_u64(const struct siphash_key *k, uint64_t v, uint8_t tag);
 /* The same over pieces: the hash of their concatenation. */
 void siphash_init(struct siphash_state *s, const struct siphash_key *k);
 void siphash_update(struct siphash_state *s, const void *data, size_t len);

@@ -1,11 +1,12 @@
 /*
  * SIP URI comparison; see sipuri.h.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include <re.h>
 
+#include "core/chars.h"
+#include "core/hex.h"
 #include "core/sipuri.h"
 
 struct sipuri {
@@ -20,17 +21,6 @@ struct sipuri {
 static const char *const uri_special[] = { "user", "ttl", "method", "maddr",
 	"transport" };
 
-static int
-uri_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 /* The next byte of pl at *i, with %XX unescaped. */
 static int
 uri_byte(const struct pl *pl, size_t *i)
@@ -38,8 +28,8 @@ uri_byte(const struct pl *pl, size_t *i)
 	int h, l;
 
 	if (pl->p[*i] == '%' && *i + 2 < pl->l &&
-	    (h = uri_hexval(pl->p[*i + 1])) >= 0 &&
-	    (l = uri_hexval(pl->p[*i + 2])) >= 0) {
+	    (h = hex_digit(pl->p[*i + 1])) >= 0 &&
+	    (l = hex_digit(pl->p[*i + 2])) >= 0) {
 		*i += 3;
 		return (h << 4 | l);
 	}
@@ -57,8 +47,8 @@ uri_eq(const struct pl *a, const struct pl *b, bool icase)
 		x = uri_byte(a, &i);
 		y = uri_byte(b, &j);
 		if (icase) {
-			x = tolower(x);
-			y = tolower(y);
+			x = chars_lower(x);
+			y = chars_lower(y);
 		}
 		if (x != y)
 			return (false);
@@ -193,16 +183,13 @@ static bool
 uri_port_eq(const struct pl *a, const struct pl *b)
 {
 	struct pl da, db;
-	size_t i;
 
 	if (a->l == 0 || b->l == 0)
 		return (a->l == b->l);
-	for (i = 0; i < a->l; i++)
-		if (!isdigit((unsigned char)a->p[i]))
-			return (pl_cmp(a, b) == 0);
-	for (i = 0; i < b->l; i++)
-		if (!isdigit((unsigned char)b->p[i]))
-			return (false);
+	if (!chars_all(a->p, a->l, CHARS_DIGIT))
+		return (pl_cmp(a, b) == 0);
+	if (!chars_all(b->p, b->l, CHARS_DIGIT))
+		return (false);
 	da = uri_port_digits(a);
 	db = uri_port_digits(b);
 	return (pl_cmp(&da, &db) == 0);

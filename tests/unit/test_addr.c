@@ -1,4 +1,7 @@
-/* core/addr.c: host:port, transport and CIDR parsing, matching, printing. */
+/*
+ * core/addr.c: host:port, transport and CIDR parsing, matching, printing,
+ * address bytes.
+ */
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -385,6 +388,83 @@ END_TEST
 
 #define NITEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/*
+ * addr_bytes: network order, 4 bytes for IPv4 and for exactly the prefix
+ * ::ffff:0:0/96, 16 for every other IPv6 address (its neighbours too).
+ */
+static const struct {
+	const char *ip;
+	size_t want;
+	uint8_t bytes[16];
+} bytes_cases[] = {
+	{ "192.0.2.1", 4, { 192, 0, 2, 1 } },
+	{ "0.0.0.0", 4, { 0 } },
+	{ "::ffff:192.0.2.1", 4, { 192, 0, 2, 1 } },
+	{ "::ffff:0.0.0.0", 4, { 0 } },
+	{ "::ffff:255.255.255.255", 4, { 255, 255, 255, 255 } },
+	{ "2001:db8::1", 16,
+	    { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+	{ "::1", 16, { [15] = 1 } },
+	{ "::fffe:192.0.2.1", 16,
+	    { [10] = 0xff, [11] = 0xfe, [12] = 192, [14] = 2, [15] = 1 } },
+	{ "::192.0.2.1", 16, { [12] = 192, [14] = 2, [15] = 1 } },
+	{ "1::ffff:192.0.2.1", 16,
+	    { [1] = 1,
+		[10] = 0xff,
+		[11] = 0xff,
+		[12] = 192,
+		[14] = 2,
+		[15] = 1 } },
+	{ "64:ff9b::192.0.2.1", 16,
+	    { [1] = 0x64,
+		[2] = 0xff,
+		[3] = 0x9b,
+		[12] = 192,
+		[14] = 2,
+		[15] = 1 } },
+};
+
+START_TEST(test_addr_bytes_table)
+{
+	uint8_t out[17];
+	struct sa sa;
+
+	set_sa(&sa, bytes_cases[_i].ip, 5060);
+	memset(out, 0xa5, sizeof(out));
+	ck_assert_uint_eq(addr_bytes(&sa, out), bytes_cases[_i].want);
+	ck_assert_mem_eq(out, bytes_cases[_i].bytes, bytes_cases[_i].want);
+	ck_assert_uint_eq(out[16], 0xa5);
+}
+END_TEST
+
+/* Neither family: 0, and nothing written. */
+START_TEST(test_addr_bytes_unset)
+{
+	uint8_t out[16];
+	struct sa sa;
+
+	sa_init(&sa, AF_UNSPEC);
+	memset(out, 0xa5, sizeof(out));
+	ck_assert_uint_eq(addr_bytes(&sa, out), 0);
+	ck_assert_uint_eq(out[0], 0xa5);
+	ck_assert_uint_eq(out[15], 0xa5);
+}
+END_TEST
+
+/* The port plays no part. */
+START_TEST(test_addr_bytes_port_ignored)
+{
+	uint8_t a[16], b[16];
+	struct sa x, y;
+
+	set_sa(&x, "::ffff:10.1.2.3", 5060);
+	set_sa(&y, "10.1.2.3", 1);
+	ck_assert_uint_eq(addr_bytes(&x, a), 4);
+	ck_assert_uint_eq(addr_bytes(&y, b), 4);
+	ck_assert_mem_eq(a, b, 4);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -409,6 +489,9 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_addr_cidr_match_table, 0,
 	    NITEMS(match_cases));
 	tcase_add_test(tc, test_addr_cidr_match_unset_sa);
+	tcase_add_loop_test(tc, test_addr_bytes_table, 0, NITEMS(bytes_cases));
+	tcase_add_test(tc, test_addr_bytes_unset);
+	tcase_add_test(tc, test_addr_bytes_port_ignored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fmt");

@@ -1,6 +1,7 @@
 /*
  * core/b64url.c: base64url without padding (RFC 4648 section 5).  The
  * vectors are those of RFC 4648 section 10 with the padding left off.
+ * b64url_decode_as: the standard alphabet, padding and loose bits.
  */
 #include <stdint.h>
 #include <string.h>
@@ -226,6 +227,106 @@ START_TEST(test_b64url_decode_reads_len_only)
 }
 END_TEST
 
+/* The standard alphabet only when asked for, and either when both are. */
+START_TEST(test_b64url_decode_as_alphabets)
+{
+	uint8_t out[8];
+
+	ck_assert_uint_eq(b64url_decode_as("+/+/", 4, out, sizeof(out),
+			      B64URL_STD),
+	    3);
+	ck_assert_mem_eq(out, "\xfb\xff\xbf", 3);
+	ck_assert_uint_eq(b64url_decode_as("-_-_", 4, out, sizeof(out),
+			      B64URL_STD),
+	    0);
+	ck_assert_uint_eq(b64url_decode_as("+/+/", 4, out, sizeof(out),
+			      B64URL_URL),
+	    0);
+	/* Both: each character in either, even mixed in one text. */
+	ck_assert_uint_eq(b64url_decode_as("+_-/", 4, out, sizeof(out),
+			      B64URL_URL | B64URL_STD),
+	    3);
+	ck_assert_mem_eq(out, "\xfb\xff\xbf", 3);
+	/* No alphabet for 62 and 63: letters and digits still decode. */
+	ck_assert_uint_eq(b64url_decode_as("Zm9v", 4, out, sizeof(out), 0), 3);
+	ck_assert_uint_eq(b64url_decode_as("Zm-v", 4, out, sizeof(out), 0), 0);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	size_t want; /* bytes; 0: refused */
+} pad_cases[] = {
+	{ "Zg==", 1 },
+	{ "Zm8=", 2 },
+	{ "Zm9v", 3 },
+	{ "Zg", 1 },
+	{ "Zm8", 2 },
+	{ "Zg=", 0 },      /* padding short of a multiple of four */
+	{ "Zm9v=", 0 },    /* padding past one */
+	{ "Zm9v==", 0 },   /* likewise */
+	{ "Zg===", 0 },    /* three '=' */
+	{ "Zm9v====", 0 }, /* two are padding, two more are not */
+	{ "Z===", 0 },
+	{ "====", 0 },
+	{ "Z=g=", 0 }, /* '=' inside */
+	{ "=", 0 },
+};
+
+/* B64URL_PAD: one or two '=' making a multiple of four, or none. */
+START_TEST(test_b64url_decode_as_padding)
+{
+	const char *in = pad_cases[_i].in;
+	uint8_t out[8];
+
+	ck_assert_msg(b64url_decode_as(in, strlen(in), out, sizeof(out),
+			  B64URL_URL | B64URL_PAD) == pad_cases[_i].want,
+	    "%s", in);
+}
+END_TEST
+
+/* B64URL_LOOSE: unused bits set are accepted (and dropped). */
+START_TEST(test_b64url_decode_as_loose)
+{
+	uint8_t out[8];
+
+	ck_assert_uint_eq(b64url_decode_as("Zh", 2, out, sizeof(out),
+			      B64URL_URL),
+	    0);
+	ck_assert_uint_eq(b64url_decode_as("Zh", 2, out, sizeof(out),
+			      B64URL_URL | B64URL_LOOSE),
+	    1);
+	ck_assert_uint_eq(out[0], 'f');
+	ck_assert_uint_eq(b64url_decode_as("Zm-", 3, out, sizeof(out),
+			      B64URL_URL | B64URL_LOOSE),
+	    2);
+	ck_assert_mem_eq(out, "fo", 2);
+	/* Loose is about bits, not length or characters. */
+	ck_assert_uint_eq(b64url_decode_as("Zm9vY", 5, out, sizeof(out),
+			      B64URL_URL | B64URL_LOOSE),
+	    0);
+	ck_assert_uint_eq(b64url_decode_as("Zm9v!", 5, out, sizeof(out),
+			      B64URL_URL | B64URL_LOOSE),
+	    0);
+}
+END_TEST
+
+/* The buffer bound holds with padding too. */
+START_TEST(test_b64url_decode_as_small_buffer)
+{
+	uint8_t out[4];
+
+	memset(out, CANARY, sizeof(out));
+	ck_assert_uint_eq(b64url_decode_as("Zm8=", 4, out, 1,
+			      B64URL_URL | B64URL_PAD),
+	    0);
+	ck_assert_uint_eq(out[0], CANARY);
+	ck_assert_uint_eq(b64url_decode_as("Zm8=", 4, out, 2,
+			      B64URL_URL | B64URL_PAD),
+	    2);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -244,6 +345,11 @@ test_suite(void)
 	tcase_add_test(tc, test_b64url_decode_noncanonical);
 	tcase_add_test(tc, test_b64url_decode_small_buffer);
 	tcase_add_test(tc, test_b64url_decode_reads_len_only);
+	tcase_add_test(tc, test_b64url_decode_as_alphabets);
+	tcase_add_loop_test(tc, test_b64url_decode_as_padding, 0,
+	    (int)(sizeof(pad_cases) / sizeof(pad_cases[0])));
+	tcase_add_test(tc, test_b64url_decode_as_loose);
+	tcase_add_test(tc, test_b64url_decode_as_small_buffer);
 	suite_add_tcase(s, tc);
 	return (s);
 }

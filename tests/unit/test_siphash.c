@@ -141,6 +141,27 @@ START_TEST(test_siphash_key_matters)
 }
 END_TEST
 
+/*
+ * siphash_u64 is SipHash of v's 8 bytes little endian and the tag: with
+ * the paper's key and message 00..08 that is v 0x0706050403020100, tag 8.
+ */
+START_TEST(test_siphash_u64)
+{
+	struct siphash_key k;
+	uint8_t m[9];
+
+	key_00_0f(&k);
+	msg_00(m, sizeof(m));
+	ck_assert(siphash_u64(&k, 0x0706050403020100ULL, 8) ==
+	    siphash(&k, m, sizeof(m)));
+	ck_assert(siphash_u64(&k, 0x0706050403020100ULL, 9) !=
+	    siphash(&k, m, sizeof(m)));
+	ck_assert(siphash_u64(&k, 1, 4) != siphash_u64(&k, 1, 6));
+	ck_assert(siphash_u64(&k, 1, 4) != siphash_u64(&k, 1ULL << 56, 4));
+	ck_assert(siphash_u64(&k, 0, 0) != siphash(&k, m, 0));
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -151,6 +172,7 @@ test_suite(void)
 	tcase_add_test(tc, test_siphash_matches_openssl);
 	tcase_add_test(tc, test_siphash_pieces);
 	tcase_add_test(tc, test_siphash_key_matters);
+	tcase_add_test(tc, test_siphash_u64);
 	suite_add_tcase(s, tc);
 	return (s);
 }

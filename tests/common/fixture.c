@@ -31,7 +31,7 @@ fixture_write(const char *name, const char *text)
 	char path[128];
 
 	tu_path(path, sizeof(path), fixture_tmp, name);
-	tu_write(path, text, strlen(text), 0600);
+	tu_write(path, text, 0600);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: proxy/frame.c.  The first two input bytes choose
+ * libFuzzer target: sip/frame.c.  The first two input bytes choose
  * maxhdr and maxmsg (small values included, so that every limit is
  * reached), the next two where to cut the stream; the rest is the stream.
  * It is framed frame by frame until MORE or BAD, and each answer must

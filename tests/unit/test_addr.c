@@ -10,23 +10,8 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-/*
- * sa from a literal, keeping the family as written: libre's sa_set_str()
- * turns "::ffff:a.b.c.d" into AF_INET, which a dual-stack socket never does.
- */
-static void
-set_sa(struct sa *sa, const char *ip, uint16_t port)
-{
-	uint8_t a[16];
-
-	if (strchr(ip, ':') != NULL) {
-		ck_assert_int_eq(inet_pton(AF_INET6, ip, a), 1);
-		sa_set_in6(sa, a, port);
-	} else
-		ck_assert_int_eq(sa_set_str(sa, ip, port), 0);
-}
 
 static const struct {
 	const char *in;
@@ -277,7 +262,7 @@ START_TEST(test_addr_cidr_match_table)
 	const char *in = match_cases[_i].cidr;
 
 	ck_assert_int_eq(addr_parse_cidr(in, strlen(in), &c), 0);
-	set_sa(&sa, match_cases[_i].addr, 5060);
+	tu_set_sa(&sa, match_cases[_i].addr, 5060);
 	ck_assert_msg(addr_cidr_match(&c, &sa) == match_cases[_i].want,
 	    "%s in %s", match_cases[_i].addr, in);
 }
@@ -310,7 +295,7 @@ START_TEST(test_addr_fmt_table)
 	char buf[ADDR_STRLEN];
 	struct sa sa;
 
-	set_sa(&sa, fmt_cases[_i].ip, fmt_cases[_i].port);
+	tu_set_sa(&sa, fmt_cases[_i].ip, fmt_cases[_i].port);
 	ck_assert_uint_eq(addr_fmt(&sa, buf, sizeof(buf)),
 	    strlen(fmt_cases[_i].want));
 	ck_assert_str_eq(buf, fmt_cases[_i].want);
@@ -323,7 +308,7 @@ START_TEST(test_addr_fmt_longest_fits)
 	struct sa sa;
 	const char *ip = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
 
-	set_sa(&sa, ip, 65535);
+	tu_set_sa(&sa, ip, 65535);
 	ck_assert_uint_eq(addr_fmt(&sa, buf, sizeof(buf)), ADDR_STRLEN - 1);
 	ck_assert_str_eq(buf,
 	    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
@@ -359,7 +344,7 @@ START_TEST(test_addr_fmt_ip_v6_no_brackets)
 	char buf[ADDR_STRLEN];
 	struct sa sa;
 
-	set_sa(&sa, "2001:db8::7", 5060);
+	tu_set_sa(&sa, "2001:db8::7", 5060);
 	ck_assert_uint_eq(addr_fmt_ip(&sa, buf, sizeof(buf)), 11);
 	ck_assert_str_eq(buf, "2001:db8::7");
 }

@@ -39,6 +39,13 @@ struct secrets;
 #define TU_SECRET_Y                                                            \
 	"4040404040404040404040404040404040404040404040404040404000000135"
 #define TU_XY_ID 0xb388
+/* secret_file texts: one secret, or B then A (B signs, both verify). */
+#define TU_FILE_A  TU_SECRET_A "\n"
+#define TU_FILE_B  TU_SECRET_B "\n"
+#define TU_FILE_BA TU_SECRET_B "\n" TU_SECRET_A "\n"
+#define TU_FILE_X  TU_SECRET_X "\n"
+#define TU_FILE_Y  TU_SECRET_Y "\n"
+#define TU_FILE_XY TU_SECRET_X "\n" TU_SECRET_Y "\n"
 
 /* Make a fresh folder /tmp/sw-test-TAG-XXXXXX; its name goes to dir. */
 void tu_dir_make(char *dir, size_t size, const char *tag);

@@ -35,11 +35,8 @@ static struct mac *macs[NSETS];
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		TU_SECRET_A "\n",
-		TU_SECRET_B "\n" TU_SECRET_A "\n",
-		TU_SECRET_B "\n",
-	};
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B };
 	static const char *const name[NSETS] = { "a", "ba", "b" };
 
 	tu_secret_sets(NSETS, name, text, sets, macs);

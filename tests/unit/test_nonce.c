@@ -42,15 +42,8 @@ static struct sa v4, v4b, v6, v6b, v4mapped;
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		TU_SECRET_A "\n",
-		TU_SECRET_B "\n" TU_SECRET_A "\n",
-		TU_SECRET_B "\n",
-		NULL,
-		TU_SECRET_X "\n",
-		TU_SECRET_Y "\n",
-		TU_SECRET_X "\n" TU_SECRET_Y "\n",
-	};
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B, NULL, TU_FILE_X, TU_FILE_Y, TU_FILE_XY };
 	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 		0xff, 192, 0, 2, 1 };
 

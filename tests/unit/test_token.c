@@ -53,14 +53,8 @@ make_flow(const char *addr, uint16_t port, char *out)
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		TU_SECRET_A "\n",
-		TU_SECRET_B "\n" TU_SECRET_A "\n",
-		TU_SECRET_B "\n",
-		TU_SECRET_X "\n",
-		TU_SECRET_Y "\n",
-		TU_SECRET_X "\n" TU_SECRET_Y "\n",
-	};
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B, TU_FILE_X, TU_FILE_Y, TU_FILE_XY };
 
 	tu_secret_sets(NSETS, set_files, text, sets, macs);
 	ck_assert_uint_eq(sets[SET_X]->ss_v[0].s_id, sets[SET_Y]->ss_v[0].s_id);

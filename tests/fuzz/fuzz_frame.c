@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sip/frame.h"
+#include "tests/fuzz/fz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,16 +38,6 @@ fz_fail(const char *what)
 {
 	(void)fprintf(stderr, "fuzz_frame: %s\n", what);
 	abort();
-}
-
-static void *
-fz_alloc(size_t n)
-{
-	void *p = malloc(n == 0 ? 1 : n);
-
-	if (p == NULL)
-		abort();
-	return (p);
 }
 
 /* Bytes below 0xc0 are the limit itself; the others pick a large one. */

@@ -129,14 +129,11 @@ tu_subst(const char *want, const char *path)
 const char *
 tu_hex(const uint8_t *p, size_t len, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * len] = '\0';
+	out[0] = '\0';
+	for (i = 0; i < len; i++)
+		(void)sprintf(out + 2 * i, "%02x", p[i]);
 	return (out);
 }
 

@@ -251,13 +251,14 @@ END_TEST
 
 START_TEST(test_response_not_ours_dropped)
 {
-	harness_handle("SIP/2.0 200 OK\r\n"
-		       "Via: SIP/2.0/UDP "
-		       "127.0.0.1:5060;branch=z9hG4bKforged\r\n"
-		       "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKx\r\n"
-		       "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
-		       "Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
-	    PBX);
+	static const char resp[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKforged\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKx\r\n"
+	    "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
+	    "Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+
+	harness_handle(resp, PBX);
 	ck_assert_int_eq(harness_act.a_kind, ACT_DROP);
 	ck_assert_int_eq(harness_act.a_drop, DROP_NOT_OURS);
 	ck_assert_uint_eq(atomic_load(
@@ -291,15 +292,16 @@ END_TEST
 
 START_TEST(test_bad_request_gets_400_and_its_ack_absorbed)
 {
+	/* No Call-ID. */
+	static const char bad[] =
+	    "INVITE sip:100@sipwarden.test SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKbad;rport\r\n"
+	    "From: <sip:alice@sipwarden.test>;tag=f4\r\n"
+	    "To: <sip:100@sipwarden.test>\r\n"
+	    "CSeq: 1 INVITE\r\n\r\n";
 	char b[512], ack[1024];
 
-	harness_handle("INVITE sip:100@sipwarden.test SIP/2.0\r\n"
-		       "Via: SIP/2.0/UDP "
-		       "10.0.0.2:5062;branch=z9hG4bKbad;rport\r\n"
-		       "From: <sip:alice@sipwarden.test>;tag=f4\r\n"
-		       "To: <sip:100@sipwarden.test>\r\n"
-		       "CSeq: 1 INVITE\r\n\r\n",
-	    CLIENT);
+	harness_handle(bad, CLIENT);
 	harness_sent_to("192.0.2.10:5062");
 	ck_assert(strncmp(harness_out, "SIP/2.0 400 Bad Request\r\n", 25) == 0);
 	ck_assert_str_eq(harness_hdr("Via", 0, b, sizeof(b)),
@@ -309,13 +311,7 @@ START_TEST(test_bad_request_gets_400_and_its_ack_absorbed)
 	(void)snprintf(ack, sizeof(ack), "%s",
 	    harness_hdr("To", 0, b, sizeof(b)));
 	ck_assert_ptr_nonnull(strstr(ack, ";tag=sw"));
-	harness_handle("INVITE sip:100@sipwarden.test SIP/2.0\r\n"
-		       "Via: SIP/2.0/UDP "
-		       "10.0.0.2:5062;branch=z9hG4bKbad;rport\r\n"
-		       "From: <sip:alice@sipwarden.test>;tag=f4\r\n"
-		       "To: <sip:100@sipwarden.test>\r\n"
-		       "CSeq: 1 INVITE\r\n\r\n",
-	    CLIENT);
+	harness_handle(bad, CLIENT);
 	ck_assert_str_eq(harness_hdr("To", 0, b, sizeof(b)), ack);
 }
 END_TEST

@@ -1099,7 +1099,7 @@ START_TEST(test_admit_bans_and_allow_list)
 	ck_assert(pipeline_admit(lpc, harness_sn, &f, harness_now_ms));
 	ck_assert_uint_eq(atomic_load(banned), 1);
 	ck_assert_uint_eq(atomic_load(notallowed), 3);
-	/* Without the shared table (pc), bans are not known. */
+	/* Without the shared table (harness_pc), bans are not known. */
 	flow_at(&f, TP_TCP, "10.9.9.9:40000");
 	ck_assert(!pipeline_admit(lpc, harness_sn, &f, harness_now_ms));
 	ck_assert(pipeline_admit(harness_pc, harness_sn, &f, harness_now_ms));

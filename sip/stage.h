@@ -1,5 +1,6 @@
 /*
- * Inside the pipeline (pipeline.h): what its files share.  A message's
+ * Inside the pipeline (pipeline.h, its types in pctx.h): what its files
+ * share.  A message's
  * source is classified once, when it is admitted (struct source), and
  * carried down the stages with the rest of what the message needs (struct
  * pipe_req); a stage ends a message with one of the outcomes of action.c,
@@ -23,7 +24,7 @@
 #include <stdint.h>
 
 #include "sip/flow.h"
-#include "sip/pipeline.h"
+#include "sip/pctx.h"
 #include "sip/pkt.h"
 
 struct obuf;

@@ -69,7 +69,7 @@ test)
 	python3 tests/fuzz/run.py build-fuzz tests/fuzz >build-fuzz.log 2>&1
 	tail -15 build-fuzz.log
 	bash tests/interop/table.sh "$dir/tests/interop/results"
-	exec python3 tests/count.py "$dir/meson-logs/testlog.json" build-fuzz.log
+	exec python3 tests/tools/count.py "$dir/meson-logs/testlog.json" build-fuzz.log
 	;;
 *)
 	sed -n '2,12p' "$0"

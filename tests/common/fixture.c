@@ -1,12 +1,9 @@
 /*
  * Test snapshots; see fixture.h.
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <check.h>
 #include <re.h>
@@ -15,6 +12,7 @@
 #include "proxy/loader.h"
 #include "sip/snapshot.h"
 #include "tests/common/fixture.h"
+#include "tests/common/testutil.h"
 
 /* alice / alice-secret (all three HA1s) and bob / bob-secret (MD5 only) in
  * realm sipwarden.test: printf 'alice:sipwarden.test:alice-secret' | md5sum
@@ -31,14 +29,9 @@ static void
 fixture_write(const char *name, const char *text)
 {
 	char path[128];
-	FILE *f;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", fixture_tmp, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(path, 0600), 0);
+	tu_path(path, sizeof(path), fixture_tmp, name);
+	tu_write(path, text, 0600);
 }
 
 static void
@@ -54,11 +47,10 @@ fixture_snapshot_cfg(const char *cfgtext)
 	struct snapshot *sn = NULL;
 	char path[128];
 
-	(void)snprintf(fixture_tmp, sizeof(fixture_tmp), "/tmp/swtest.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(fixture_tmp));
+	tu_dir_make(fixture_tmp, sizeof(fixture_tmp), "fixture");
 	fixture_write("users", FIXTURE_USERS);
 	fixture_write("sipwarden.conf", cfgtext);
-	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", fixture_tmp);
+	tu_path(path, sizeof(path), fixture_tmp, "sipwarden.conf");
 	ck_assert_int_eq(snapshot_load(path, NULL, NULL, 0, &sn, fixture_err,
 			     NULL, NULL),
 	    0);
@@ -85,18 +77,9 @@ fixture_snapshot(const char *extra)
 void
 fixture_cleanup(void)
 {
-	static const char *const names[] = { "users", "sipwarden.conf", "log" };
-	char path[128];
-	size_t i;
-
 	if (fixture_tmp[0] == '\0')
 		return;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", fixture_tmp,
-		    names[i]);
-		(void)unlink(path);
-	}
-	(void)rmdir(fixture_tmp);
+	(void)tu_dir_remove(fixture_tmp);
 	fixture_tmp[0] = '\0';
 }
 

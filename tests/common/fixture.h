@@ -15,7 +15,7 @@ struct replay *fixture_replay(void);
 struct snapshot *fixture_snapshot(const char *extra);
 /* Same, with the whole config text given. */
 struct snapshot *fixture_snapshot_cfg(const char *cfgtext);
-/* Remove the fixture's files and folder. */
+/* Remove the fixture's folder and everything in it. */
 void fixture_cleanup(void);
 /* The folder of the last fixture (for log files etc.). */
 const char *fixture_dir(void);

@@ -1,5 +1,5 @@
 /*
- * proxy/pkt.c against libre's decoder; see pkt_ref.h.
+ * sip/pkt.c against libre's decoder; see pkt_ref.h.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * Differential check of proxy/pkt.c against libre's sip_msg_decode(), the
+ * Differential check of sip/pkt.c against libre's sip_msg_decode(), the
  * reference decoder: used by the unit tests and by the fuzz target.
  */
 #ifndef SW_TESTS_PKT_REF_H

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/b64url.h"
+#include "tests/fuzz/fz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,16 +50,6 @@ fz_ref_decode(const char *in, size_t len, uint8_t *out, size_t *n)
 		}
 	}
 	return ((bits & ((1u << nbits) - 1)) == 0);
-}
-
-static void *
-fz_alloc(size_t n)
-{
-	void *p = malloc(n == 0 ? 1 : n);
-
-	if (p == NULL)
-		abort();
-	return (p);
 }
 
 /* The input as base64url text. */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: proxy/forward.c on whatever pkt_scan() accepts.
+ * libFuzzer target: sip/forward.c on whatever pkt_scan() accepts.
  *
  * A request (PKT_OK, Max-Forwards not 0, as the pipeline forwards it) is
  * rewritten by fwd_request() under several option sets; the output must

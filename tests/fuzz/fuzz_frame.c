@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: proxy/frame.c.  The first two input bytes choose
+ * libFuzzer target: sip/frame.c.  The first two input bytes choose
  * maxhdr and maxmsg (small values included, so that every limit is
  * reached), the next two where to cut the stream; the rest is the stream.
  * It is framed frame by frame until MORE or BAD, and each answer must
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sip/frame.h"
+#include "tests/fuzz/fz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,16 +38,6 @@ fz_fail(const char *what)
 {
 	(void)fprintf(stderr, "fuzz_frame: %s\n", what);
 	abort();
-}
-
-static void *
-fz_alloc(size_t n)
-{
-	void *p = malloc(n == 0 ? 1 : n);
-
-	if (p == NULL)
-		abort();
-	return (p);
 }
 
 /* Bytes below 0xc0 are the limit itself; the others pick a large one. */

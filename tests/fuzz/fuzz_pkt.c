@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: proxy/pkt.c on arbitrary bytes.  Every view the
+ * libFuzzer target: sip/pkt.c on arbitrary bytes.  Every view the
  * scanner hands out must point into the input, and when both pkt_scan()
  * and libre's sip_msg_decode() accept a message they must agree on every
  * field the proxy uses (tests/common/pkt_ref.c); otherwise abort().

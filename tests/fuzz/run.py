@@ -12,7 +12,7 @@ for the SIP targets), so the tree is never modified.  One line per target:
     fuzz NAME: ok (N runs)
     fuzz NAME: FAILED (why)
 
-(counted by tests/count.py).  Full logs go to BUILDDIR/fuzz-logs/NAME.log,
+(counted by tests/tools/count.py).  Full logs go to BUILDDIR/fuzz-logs/NAME.log,
 crashing inputs to BUILDDIR/fuzz-artifacts/NAME/, and a failing input of
 at most 4 KiB is also printed (base64) after the FAILED line, so that a
 failure on a machine that is gone afterwards (CI) can be replayed:

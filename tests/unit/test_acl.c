@@ -12,21 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 #include <re.h>
 
 #include "auth/acl.h"
 #include "core/addr.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #define NLIST    32     /* prefixes in a case of the table */
 #define NBIG     100000 /* prefixes of the big list */
@@ -34,22 +25,6 @@
 #define NADDR    20000  /* addresses per round: 200 000 in all */
 #define NDIFFMAX 1000   /* the longest list of a round */
 #define NPROBES  1000   /* addresses checked against all of the big list */
-
-/*
- * sa from a literal, keeping the family as written: "::ffff:a.b.c.d" stays
- * AF_INET6, as a dual-stack socket reports it.
- */
-static void
-set_sa(struct sa *sa, const char *ip)
-{
-	uint8_t a[16];
-
-	if (strchr(ip, ':') != NULL) {
-		ck_assert_msg(inet_pton(AF_INET6, ip, a) == 1, "bad %s", ip);
-		sa_set_in6(sa, a, 5060);
-	} else
-		ck_assert_msg(sa_set_str(sa, ip, 5060) == 0, "bad %s", ip);
-}
 
 /* Parse the space-separated prefixes of s into v; returns how many. */
 static size_t
@@ -97,7 +72,7 @@ assert_addrs(const struct acl *a, const struct cidr *v, size_t n, const char *s,
 		memcpy(ip, s, len);
 		ip[len] = '\0';
 		s += len;
-		set_sa(&sa, ip);
+		tu_set_sa(&sa, ip, 5060);
 		ck_assert_msg(acl_match(a, &sa) == want, "%s: got %d", ip,
 		    !want);
 		ck_assert_msg(ref_match(v, n, &sa) == want,
@@ -268,7 +243,7 @@ START_TEST(test_acl_match_empty)
 	memset(&v, 0, sizeof(v));
 	ck_assert_int_eq(acl_build(&a, &v, 0), 0);
 	ck_assert_uint_eq(acl_count(a), 0);
-	set_sa(&sa, "1.2.3.4");
+	tu_set_sa(&sa, "1.2.3.4", 5060);
 	ck_assert(!acl_match(a, &sa));
 	acl_free(a);
 }
@@ -282,7 +257,7 @@ START_TEST(test_acl_match_null)
 
 	ck_assert_int_eq(addr_parse_cidr("0.0.0.0/0", 9, &v), 0);
 	ck_assert_int_eq(acl_build(&a, &v, 1), 0);
-	set_sa(&sa, "1.2.3.4");
+	tu_set_sa(&sa, "1.2.3.4", 5060);
 	ck_assert(acl_match(a, &sa));
 	ck_assert(!acl_match(NULL, &sa));
 	ck_assert(!acl_match(a, NULL));
@@ -325,21 +300,11 @@ START_TEST(test_acl_build_bad)
 }
 END_TEST
 
-/* xorshift64*: reproducible from the seed, on every libc. */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 0x2545f4914f6cdd1dULL);
-}
-
 /* A random number below n (n > 0). */
 static unsigned
 rnd_below(uint64_t *s, unsigned n)
 {
-	return ((unsigned)(rnd(s) >> 32) % n);
+	return ((unsigned)(tu_rand(s) >> 32) % n);
 }
 
 /* len random bytes into p. */
@@ -351,7 +316,7 @@ rnd_bytes(uint64_t *s, uint8_t *p, size_t len)
 
 	for (i = 0; i < len; i++) {
 		if (i % 8 == 0)
-			r = rnd(s);
+			r = tu_rand(s);
 		p[i] = (uint8_t)(r >> (8 * (i % 8)));
 	}
 }
@@ -518,17 +483,6 @@ rnd_sa(uint64_t *s, const struct cidr *v, size_t n, struct sa *sa)
 	make_sa(sa, af, a, rnd_below(s, 3) == 0);
 }
 
-/* Seconds since t0. */
-static double
-since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t1), 0);
-	return ((double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
-}
-
 /* List sizes of the differential rounds. */
 static const size_t diff_sizes[NDIFF] = { 1, 2, 3, 8, 30, 100, 300, NDIFFMAX,
 	NDIFFMAX, NDIFFMAX };
@@ -584,8 +538,8 @@ START_TEST(test_acl_build_big)
 		rnd_cidr(&seed, v, i, 0);
 	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t0), 0);
 	ck_assert_int_eq(acl_build(&a, v, NBIG), 0);
-	secs = since(&t0);
-	ck_assert_msg(secs < (RUNNING_ON_VALGRIND ? 20.0 : 1.0),
+	secs = tu_seconds_since(&t0);
+	ck_assert_msg(secs < (tu_valgrind() ? 20.0 : 1.0),
 	    "building %d prefixes took %.3f s", NBIG, secs);
 	ck_assert_uint_eq(acl_count(a), NBIG);
 	for (i = 0; i < NBIG; i++) {

@@ -13,23 +13,8 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-/*
- * sa from a literal, keeping the family as written: libre's sa_set_str()
- * turns "::ffff:a.b.c.d" into AF_INET, which a dual-stack socket never does.
- */
-static void
-set_sa(struct sa *sa, const char *ip, uint16_t port)
-{
-	uint8_t a[16];
-
-	if (strchr(ip, ':') != NULL) {
-		ck_assert_int_eq(inet_pton(AF_INET6, ip, a), 1);
-		sa_set_in6(sa, a, port);
-	} else
-		ck_assert_int_eq(sa_set_str(sa, ip, port), 0);
-}
 
 static const struct {
 	const char *in;
@@ -280,7 +265,7 @@ START_TEST(test_addr_cidr_match_table)
 	const char *in = match_cases[_i].cidr;
 
 	ck_assert_int_eq(addr_parse_cidr(in, strlen(in), &c), 0);
-	set_sa(&sa, match_cases[_i].addr, 5060);
+	tu_set_sa(&sa, match_cases[_i].addr, 5060);
 	ck_assert_msg(addr_cidr_match(&c, &sa) == match_cases[_i].want,
 	    "%s in %s", match_cases[_i].addr, in);
 }
@@ -313,7 +298,7 @@ START_TEST(test_addr_fmt_table)
 	char buf[ADDR_STRLEN];
 	struct sa sa;
 
-	set_sa(&sa, fmt_cases[_i].ip, fmt_cases[_i].port);
+	tu_set_sa(&sa, fmt_cases[_i].ip, fmt_cases[_i].port);
 	ck_assert_uint_eq(addr_fmt(&sa, buf, sizeof(buf)),
 	    strlen(fmt_cases[_i].want));
 	ck_assert_str_eq(buf, fmt_cases[_i].want);
@@ -326,7 +311,7 @@ START_TEST(test_addr_fmt_longest_fits)
 	struct sa sa;
 	const char *ip = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
 
-	set_sa(&sa, ip, 65535);
+	tu_set_sa(&sa, ip, 65535);
 	ck_assert_uint_eq(addr_fmt(&sa, buf, sizeof(buf)), ADDR_STRLEN - 1);
 	ck_assert_str_eq(buf,
 	    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
@@ -362,7 +347,7 @@ START_TEST(test_addr_fmt_ip_v6_no_brackets)
 	char buf[ADDR_STRLEN];
 	struct sa sa;
 
-	set_sa(&sa, "2001:db8::7", 5060);
+	tu_set_sa(&sa, "2001:db8::7", 5060);
 	ck_assert_uint_eq(addr_fmt_ip(&sa, buf, sizeof(buf)), 11);
 	ck_assert_str_eq(buf, "2001:db8::7");
 }
@@ -429,7 +414,7 @@ START_TEST(test_addr_bytes_table)
 	uint8_t out[17];
 	struct sa sa;
 
-	set_sa(&sa, bytes_cases[_i].ip, 5060);
+	tu_set_sa(&sa, bytes_cases[_i].ip, 5060);
 	memset(out, 0xa5, sizeof(out));
 	ck_assert_uint_eq(addr_bytes(&sa, out), bytes_cases[_i].want);
 	ck_assert_mem_eq(out, bytes_cases[_i].bytes, bytes_cases[_i].want);
@@ -457,8 +442,8 @@ START_TEST(test_addr_bytes_port_ignored)
 	uint8_t a[16], b[16];
 	struct sa x, y;
 
-	set_sa(&x, "::ffff:10.1.2.3", 5060);
-	set_sa(&y, "10.1.2.3", 1);
+	tu_set_sa(&x, "::ffff:10.1.2.3", 5060);
+	tu_set_sa(&y, "10.1.2.3", 1);
 	ck_assert_uint_eq(addr_bytes(&x, a), 4);
 	ck_assert_uint_eq(addr_bytes(&y, b), 4);
 	ck_assert_mem_eq(a, b, 4);

@@ -16,24 +16,19 @@
 #include "sip/pipeline.h"
 #include "sip/snapshot.h"
 #include "tests/common/fixture.h"
+#include "tests/common/harness.h"
 #include "tests/unit/tests.h"
 
 #define CLIENT "192.0.2.10:5062"
 #define PBX    "127.0.0.1:5080"
 
-static struct snapshot *sn;
-static struct pctx *pc;
 static struct digest *dg;
-static struct action act;
-static char out[PKT_MAXLEN + 1];
-static uint64_t now_ms = 1764000000000ULL;
 static uint8_t src_tp = TP_UDP; /* the transport messages arrive on */
 
 static void
 setup(void)
 {
-	sn = fixture_snapshot(NULL);
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), NULL), 0);
+	harness_setup(NULL);
 	ck_assert_int_eq(digest_alloc(&dg), 0);
 }
 
@@ -42,38 +37,13 @@ teardown(void)
 {
 	src_tp = TP_UDP;
 	digest_free(dg);
-	pctx_free(pc);
-	snapshot_unref(sn);
-	fixture_cleanup();
-}
-
-static void
-reload(const char *extra)
-{
-	snapshot_unref(sn);
-	fixture_cleanup();
-	sn = fixture_snapshot(extra);
+	harness_teardown();
 }
 
 static void
 handle_from(const char *msg, const char *src)
 {
-	struct pipe_in in;
-
-	memset(&in, 0, sizeof(in));
-	in.pi_buf = msg;
-	in.pi_len = strlen(msg);
-	in.pi_src.f_tp = src_tp;
-	in.pi_now_ms = now_ms;
-	ck_assert_int_eq(addr_parse_hostport(src, strlen(src),
-			     &in.pi_src.f_addr),
-	    0);
-	pipeline_handle(pc, sn, &in, &act);
-	out[0] = '\0';
-	if (act.a_kind == ACT_SEND) {
-		memcpy(out, act.a_out, act.a_outlen);
-		out[act.a_outlen] = '\0';
-	}
+	harness_handle_on(msg, src_tp, 0, 0, src);
 }
 
 static void
@@ -87,23 +57,24 @@ forwarded(void)
 {
 	char a[ADDR_STRLEN];
 
-	if (act.a_kind != ACT_SEND)
+	if (harness_act.a_kind != ACT_SEND)
 		return (false);
-	(void)addr_fmt(&act.a_dst.f_addr, a, sizeof(a));
-	return (strcmp(a, PBX) == 0 && strncmp(out, "SIP/2.0 ", 8) != 0);
+	(void)addr_fmt(&harness_act.a_dst.f_addr, a, sizeof(a));
+	return (
+	    strcmp(a, PBX) == 0 && strncmp(harness_out, "SIP/2.0 ", 8) != 0);
 }
 
 static unsigned long
 fails(enum authn_reason r)
 {
-	return (atomic_load(&pc->pc_stats.ps_auth_fail[r]));
+	return (atomic_load(&harness_pc->pc_stats.ps_auth_fail[r]));
 }
 
-/* The nonce of the n-th challenge header in out. */
+/* The nonce of the n-th challenge header in harness_out. */
 static void
 nonce_of(int n, char *buf, size_t size)
 {
-	const char *p = out;
+	const char *p = harness_out;
 
 	do {
 		p = strstr(p, "nonce=\"");
@@ -231,18 +202,19 @@ START_TEST(test_register_challenged_with_each_algorithm)
 
 	build(&reg, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 Unauthorized\r\n", 26) == 0);
-	ck_assert_ptr_nonnull(strstr(out,
+	ck_assert(
+	    strncmp(harness_out, "SIP/2.0 401 Unauthorized\r\n", 26) == 0);
+	ck_assert_ptr_nonnull(strstr(harness_out,
 	    "\r\nWWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\""));
-	ck_assert_ptr_nonnull(strstr(out,
+	ck_assert_ptr_nonnull(strstr(harness_out,
 	    "\", algorithm=SHA-256, qop=\"auth\"\r\n"
 	    "WWW-Authenticate: Digest realm="));
 	ck_assert_ptr_nonnull(
-	    strstr(out, "\", algorithm=MD5, qop=\"auth\"\r\n"));
-	ck_assert_ptr_null(strstr(out, "stale"));
+	    strstr(harness_out, "\", algorithm=MD5, qop=\"auth\"\r\n"));
+	ck_assert_ptr_null(strstr(harness_out, "stale"));
 	ck_assert_ptr_nonnull(
-	    strstr(out, "To: <sip:alice@sipwarden.test>;tag=sw"));
-	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 1);
+	    strstr(harness_out, "To: <sip:alice@sipwarden.test>;tag=sw"));
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_challenges), 1);
 	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 0);
 }
 END_TEST
@@ -256,10 +228,12 @@ START_TEST(test_invite_challenged_407)
 	r.ruri = "sip:100@sipwarden.test";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 407 Proxy Authentication Required\r\n",
-		      43) == 0);
-	ck_assert_ptr_nonnull(strstr(out, "\r\nProxy-Authenticate: Digest "));
-	ck_assert_ptr_null(strstr(out, "WWW-Authenticate"));
+	ck_assert(
+	    strncmp(harness_out,
+		"SIP/2.0 407 Proxy Authentication Required\r\n", 43) == 0);
+	ck_assert_ptr_nonnull(
+	    strstr(harness_out, "\r\nProxy-Authenticate: Digest "));
+	ck_assert_ptr_null(strstr(harness_out, "WWW-Authenticate"));
 }
 END_TEST
 
@@ -267,8 +241,8 @@ START_TEST(test_register_sha256_accepted_and_credentials_removed)
 {
 	challenge_answer(reg, 0);
 	ck_assert(forwarded());
-	ck_assert_ptr_null(strstr(out, "Authorization"));
-	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_auth_ok), 1);
+	ck_assert_ptr_null(strstr(harness_out, "Authorization"));
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_auth_ok), 1);
 }
 END_TEST
 
@@ -286,7 +260,7 @@ START_TEST(test_sha512_256_when_configured)
 {
 	struct req r = reg;
 
-	reload("algorithms SHA-512-256,MD5\n");
+	harness_reload("algorithms SHA-512-256,MD5\n");
 	r.alg = DIGEST_SHA512_256;
 	challenge_answer(r, 0);
 	ck_assert(forwarded());
@@ -307,14 +281,14 @@ START_TEST(test_wrong_password_and_unknown_user_look_the_same)
 
 	r.pass = "wrong";
 	challenge_answer(r, 0);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 1);
-	(void)snprintf(a, sizeof(a), "%s", out);
+	(void)snprintf(a, sizeof(a), "%s", harness_out);
 	r = reg;
 	r.cred = "mallory";
 	challenge_answer(r, 0);
 	ck_assert_uint_eq(fails(AUTHN_UNKNOWN_USER), 1);
-	(void)snprintf(b, sizeof(b), "%s", out);
+	(void)snprintf(b, sizeof(b), "%s", harness_out);
 	/* Byte for byte the same but for the nonces. */
 	for (na = strstr(a, "nonce=\""), nb = strstr(b, "nonce=\""); na && nb;
 	     na = strstr(na + 1, "nonce=\""), nb = strstr(nb + 1, "nonce=\""))
@@ -336,7 +310,7 @@ START_TEST(test_replay_refused_retransmission_forwarded)
 	/* The same datagram again (a retransmission): forwarded. */
 	handle(msg);
 	ck_assert(forwarded());
-	now_ms += 33000;
+	harness_now_ms += 33000;
 	handle(msg);
 	ck_assert(!forwarded());
 	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
@@ -345,7 +319,7 @@ START_TEST(test_replay_refused_retransmission_forwarded)
 	r.callid = "c9";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	ck_assert_uint_eq(fails(AUTHN_REPLAY), 2);
 	/* The next nc: accepted. */
 	r.nc = 2;
@@ -383,18 +357,18 @@ START_TEST(test_stale_nonce_only_with_right_response)
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	nonce_of(0, nonce, sizeof(nonce));
-	now_ms += 301000;
+	harness_now_ms += 301000;
 	r.nonce = nonce;
 	r.branch = "z9hG4bK7";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
-	ck_assert_ptr_nonnull(strstr(out, ", stale=true\r\n"));
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert_ptr_nonnull(strstr(harness_out, ", stale=true\r\n"));
 	ck_assert_uint_eq(fails(AUTHN_STALE_NONCE), 1);
 	r.pass = "wrong";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert_ptr_null(strstr(out, "stale=true"));
+	ck_assert_ptr_null(strstr(harness_out, "stale=true"));
 	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 1);
 }
 END_TEST
@@ -558,7 +532,7 @@ START_TEST(test_changed_copy_is_a_replay)
 	handle(copy);
 	ck_assert_msg(!forwarded(), "a copy with another %s was forwarded",
 	    replay_changes[_i].what);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	ck_assert_uint_eq(fails(AUTHN_REPLAY), 1);
 	/* The original, byte for byte, is still a retransmission. */
 	handle(msg);
@@ -601,7 +575,7 @@ START_TEST(test_uri_naming_sipwarden)
 	struct req r = reg;
 
 	if (uri_self_cases[_i].extra != NULL)
-		reload(uri_self_cases[_i].extra);
+		harness_reload(uri_self_cases[_i].extra);
 	r.ruri = "sip:pbx.example.org";
 	r.uri = uri_self_cases[_i].uri;
 	challenge_answer(r, 0);
@@ -620,8 +594,8 @@ START_TEST(test_other_realm_credentials_stay)
 		  "nonce=\"n\", uri=\"sip:sipwarden.test\", response=\"0\"\r\n";
 	challenge_answer(r, 0);
 	ck_assert(forwarded());
-	ck_assert_ptr_nonnull(strstr(out, "realm=\"pbx\""));
-	ck_assert_ptr_null(strstr(out, "realm=\"sipwarden.test\""));
+	ck_assert_ptr_nonnull(strstr(harness_out, "realm=\"pbx\""));
+	ck_assert_ptr_null(strstr(harness_out, "realm=\"sipwarden.test\""));
 }
 END_TEST
 
@@ -632,7 +606,7 @@ START_TEST(test_identity_check_modes)
 	/* alice's password cannot register bob. */
 	r.user = "bob";
 	challenge_answer(r, 0);
-	ck_assert(strncmp(out, "SIP/2.0 403 Forbidden\r\n", 23) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 403 Forbidden\r\n", 23) == 0);
 	ck_assert_uint_eq(fails(AUTHN_IDENTITY), 1);
 	/* ... nor call as bob. */
 	r = reg;
@@ -641,15 +615,15 @@ START_TEST(test_identity_check_modes)
 	r.user = "bob";
 	r.touser = "100";
 	challenge_answer(r, 0);
-	ck_assert(strncmp(out, "SIP/2.0 403 ", 12) == 0);
-	reload("identity_check register\n");
+	ck_assert(strncmp(harness_out, "SIP/2.0 403 ", 12) == 0);
+	harness_reload("identity_check register\n");
 	challenge_answer(r, 0);
 	ck_assert(forwarded());
 	r = reg;
 	r.touser = "bob";
 	challenge_answer(r, 0);
-	ck_assert(strncmp(out, "SIP/2.0 403 ", 12) == 0);
-	reload("identity_check off\n");
+	ck_assert(strncmp(harness_out, "SIP/2.0 403 ", 12) == 0);
+	harness_reload("identity_check off\n");
 	challenge_answer(r, 0);
 	ck_assert(forwarded());
 }
@@ -669,7 +643,7 @@ START_TEST(test_ack_and_cancel_never_challenged)
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
-	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 0);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_challenges), 0);
 }
 END_TEST
 
@@ -677,7 +651,7 @@ END_TEST
 static void
 rr_uri(char *buf, size_t size)
 {
-	const char *p = strstr(out, "\r\nRecord-Route: <"), *e;
+	const char *p = strstr(harness_out, "\r\nRecord-Route: <"), *e;
 
 	ck_assert_ptr_nonnull(p);
 	p += 17;
@@ -707,12 +681,12 @@ START_TEST(test_in_dialog_token)
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
-	ck_assert_ptr_null(strstr(out, "\r\nRoute:"));
+	ck_assert_ptr_null(strstr(harness_out, "\r\nRoute:"));
 	/* Another dialog's Call-ID: challenged. */
 	r.callid = "dlg-2";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 407 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 407 ", 12) == 0);
 	/* A forged token on an ACK: dropped. */
 	t = strstr(route, "swt=") + 6;
 	*t = *t == 'A' ? 'B' : 'A';
@@ -720,13 +694,13 @@ START_TEST(test_in_dialog_token)
 	r.callid = "dlg-1";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert_int_eq(act.a_kind, ACT_DROP);
-	ck_assert_int_eq(act.a_drop, DROP_BAD_TOKEN);
+	ck_assert_int_eq(harness_act.a_kind, ACT_DROP);
+	ck_assert_int_eq(harness_act.a_drop, DROP_BAD_TOKEN);
 	/* ... and on a BYE: challenged. */
 	r.method = "BYE";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 407 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 407 ", 12) == 0);
 }
 END_TEST
 
@@ -766,19 +740,20 @@ START_TEST(test_credentials_stripped_without_check)
 		ck_assert_ptr_nonnull(strstr(msg, "realm=\"sipwarden.test\""));
 		handle(msg);
 		ck_assert_msg(forwarded(), "%s not forwarded", methods[i]);
-		ck_assert_msg(strstr(out, "realm=\"sipwarden.test\"") == NULL,
+		ck_assert_msg(strstr(harness_out, "realm=\"sipwarden.test\"") ==
+			NULL,
 		    "%s forwarded with our credentials", methods[i]);
-		ck_assert_ptr_nonnull(strstr(out, "realm=\"pbx\""));
+		ck_assert_ptr_nonnull(strstr(harness_out, "realm=\"pbx\""));
 	}
-	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_auth_ok), 1);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_auth_ok), 1);
 	/* A trusted source's credentials for our realm go too. */
-	reload("trust 192.0.2.10/32\n");
+	harness_reload("trust 192.0.2.10/32\n");
 	r = reg;
 	r.nonce = "whatever";
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
-	ck_assert_ptr_null(strstr(out, "Authorization"));
+	ck_assert_ptr_null(strstr(harness_out, "Authorization"));
 }
 END_TEST
 
@@ -825,7 +800,7 @@ START_TEST(test_credentials_stripped_any_kind)
 	struct req r = reg;
 	const char *at;
 
-	reload("trust 192.0.2.10/32\n");
+	harness_reload("trust 192.0.2.10/32\n");
 	r.method = strip_cases[_i].method;
 	if (strcmp(r.method, "INVITE") == 0) {
 		r.ruri = "sip:100@sipwarden.test";
@@ -836,7 +811,7 @@ START_TEST(test_credentials_stripped_any_kind)
 	build(&r, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
-	at = strstr(out, strip_cases[_i].line);
+	at = strstr(harness_out, strip_cases[_i].line);
 	ck_assert_msg((at == NULL) == strip_cases[_i].gone, "%s: %s",
 	    strip_cases[_i].gone ? "forwarded" : "removed",
 	    strip_cases[_i].line);
@@ -847,12 +822,12 @@ START_TEST(test_trusted_source_not_challenged)
 {
 	char msg[4096];
 
-	reload("trust 192.0.2.0/28\n");
+	harness_reload("trust 192.0.2.0/28\n");
 	build(&reg, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
 	handle_from(msg, "192.0.2.20:5062");
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 }
 END_TEST
 
@@ -862,10 +837,10 @@ with_limits(const char *extra)
 {
 	struct limits *l;
 
-	reload(extra);
+	harness_reload(extra);
 	ck_assert_int_eq(limits_alloc(&l), 0);
-	pctx_free(pc);
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), l), 0);
+	pctx_free(harness_pc);
+	ck_assert_int_eq(pctx_alloc(&harness_pc, fixture_replay(), l), 0);
 	return (l);
 }
 
@@ -878,7 +853,7 @@ START_TEST(test_ban_after_failures)
 	r.pass = "wrong";
 	for (i = 0; i < 3; i++) {
 		challenge_answer(r, 0);
-		ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+		ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	}
 	/* Banned: everything from it is dropped, silently. */
 	{
@@ -886,18 +861,18 @@ START_TEST(test_ban_after_failures)
 
 		build(&reg, msg, sizeof(msg));
 		handle(msg);
-		ck_assert_int_eq(act.a_kind, ACT_DROP);
-		ck_assert_int_eq(act.a_drop, DROP_BANNED);
+		ck_assert_int_eq(harness_act.a_kind, ACT_DROP);
+		ck_assert_int_eq(harness_act.a_drop, DROP_BANNED);
 		/* Another source is not. */
 		handle_from(msg, "192.0.2.99:5060");
-		ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+		ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	}
 	/* After ban_time, back. */
-	now_ms += 61000;
+	harness_now_ms += 61000;
 	challenge_answer(reg, 0);
 	ck_assert(forwarded());
-	pctx_free(pc);
-	pc = NULL;
+	pctx_free(harness_pc);
+	harness_pc = NULL;
 	limits_free(l);
 }
 END_TEST
@@ -929,10 +904,10 @@ START_TEST(test_ban_only_for_password_reasons)
 	ck_assert_uint_eq(fails(AUTHN_BAD_RESPONSE), 2);
 	build(&reg, msg, sizeof(msg));
 	handle(msg);
-	ck_assert_int_eq(act.a_kind, ACT_DROP);
-	ck_assert_int_eq(act.a_drop, DROP_BANNED);
-	pctx_free(pc);
-	pc = NULL;
+	ck_assert_int_eq(harness_act.a_kind, ACT_DROP);
+	ck_assert_int_eq(harness_act.a_drop, DROP_BANNED);
+	pctx_free(harness_pc);
+	harness_pc = NULL;
 	limits_free(l);
 }
 END_TEST
@@ -946,13 +921,13 @@ START_TEST(test_trusted_never_banned)
 
 	/* Banned before it became trusted: a trusted source still passes. */
 	ck_assert_int_eq(sa_set_str(&src, "192.0.2.10", 5062), 0);
-	ck_assert(
-	    limits_fail(l, &src, (uint32_t)(now_ms / 1000), 1, 60, 600, &f));
+	ck_assert(limits_fail(l, &src, (uint32_t)(harness_now_ms / 1000), 1, 60,
+	    600, &f));
 	build(&reg, msg, sizeof(msg));
 	handle(msg);
 	ck_assert(forwarded());
-	pctx_free(pc);
-	pc = NULL;
+	pctx_free(harness_pc);
+	harness_pc = NULL;
 	limits_free(l);
 }
 END_TEST
@@ -964,18 +939,18 @@ START_TEST(test_challenge_limit)
 
 	build(&reg, msg, sizeof(msg));
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
 	handle(msg);
-	ck_assert_int_eq(act.a_kind, ACT_DROP);
-	ck_assert_int_eq(act.a_drop, DROP_CHALLENGE_LIMIT);
-	ck_assert_uint_eq(atomic_load(&pc->pc_stats.ps_challenges), 2);
-	now_ms += 500;
+	ck_assert_int_eq(harness_act.a_kind, ACT_DROP);
+	ck_assert_int_eq(harness_act.a_drop, DROP_CHALLENGE_LIMIT);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_challenges), 2);
+	harness_now_ms += 500;
 	handle(msg);
-	ck_assert(strncmp(out, "SIP/2.0 401 ", 12) == 0);
-	pctx_free(pc);
-	pc = NULL;
+	ck_assert(strncmp(harness_out, "SIP/2.0 401 ", 12) == 0);
+	pctx_free(harness_pc);
+	harness_pc = NULL;
 	limits_free(l);
 }
 END_TEST

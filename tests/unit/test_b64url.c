@@ -7,12 +7,10 @@
 #include <string.h>
 
 #include "core/b64url.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
 
 #define CANARY 0xa5
-
-static const char b64url_abc[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static const struct {
 	const char *plain;
@@ -96,7 +94,7 @@ START_TEST(test_b64url_roundtrip_all_lengths)
 		ck_assert_uint_eq(len, B64URL_LEN(n));
 		ck_assert_uint_eq(strlen(enc), len);
 		ck_assert_uint_ne(len % 4, 1);
-		ck_assert_uint_eq(strspn(enc, b64url_abc), len);
+		ck_assert_uint_eq(strspn(enc, TU_B64URL), len);
 		if (len + 2 <= sizeof(enc))
 			ck_assert_uint_eq((uint8_t)enc[len + 1], CANARY);
 		memset(back, CANARY, sizeof(back));

@@ -1,5 +1,5 @@
 /*
- * proxy/branch.c: Via branches and flow tokens.  Round trips, the
+ * sip/branch.c: Via branches and flow tokens.  Round trips, the
  * transaction identity behind a branch (RFC 3261 16.11 and RFC 2543
  * requests), tampering with every character, other relays, rotation of
  * secrets, and hand-made tokens that carry a valid MAC but fields that
@@ -9,11 +9,9 @@
  * a fresh mkdtemp() folder: A, then B+A (rotation: B signs, A verifies),
  * then B alone (A removed).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <re.h>
 
@@ -24,64 +22,25 @@
 #include "sip/branch.h"
 #include "sip/pkt.h"
 #include "sip/token.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
 
-#define SECRET_A                                                               \
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define SECRET_B                                                               \
-	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
 #define BRANCH_TAGLEN 10
 #define FLOW_TAGLEN   10
 
-static const char b64url_abc[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 enum { SET_A, SET_BA, SET_B, NSETS };
 
-static char tdir[64];
 static struct secrets *sets[NSETS];
 static struct mac *macs[NSETS];
-
-/* Write text to tdir/name (mode 0600) and load it as a secret set. */
-static struct secrets *
-load_set(const char *name, const char *text)
-{
-	struct secrets *s = NULL;
-	char path[128];
-	FILE *f;
-	int fd;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", tdir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	ck_assert_int_eq(fputs(text, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(secrets_load(path, &s, NULL, NULL), 0);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(unlink(path), 0);
-	return (s);
-}
 
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		SECRET_A "\n",
-		SECRET_B "\n" SECRET_A "\n",
-		SECRET_B "\n",
-	};
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B };
 	static const char *const name[NSETS] = { "a", "ba", "b" };
-	int i;
 
-	(void)strcpy(tdir, "/tmp/sw_branch.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	for (i = 0; i < NSETS; i++) {
-		sets[i] = load_set(name[i], text[i]);
-		ck_assert_int_eq(mac_alloc(&macs[i]), 0);
-		ck_assert_int_eq(mac_bind(macs[i], sets[i], (uint64_t)i + 1),
-		    0);
-	}
+	tu_secret_sets(NSETS, name, text, sets, macs);
 	ck_assert_uint_eq(sets[SET_BA]->ss_n, 2);
 	/* The ids differ, so "A is gone" really means unknown. */
 	ck_assert_uint_ne(sets[SET_A]->ss_v[0].s_id, sets[SET_B]->ss_v[0].s_id);
@@ -92,15 +51,7 @@ setup(void)
 static void
 teardown(void)
 {
-	int i;
-
-	for (i = 0; i < NSETS; i++) {
-		mac_free(macs[i]);
-		secrets_free(sets[i]);
-		macs[i] = NULL;
-		sets[i] = NULL;
-	}
-	(void)rmdir(tdir);
+	tu_secret_sets_free(NSETS, sets, macs);
 }
 
 /* ---------------------------------------------------------------------
@@ -237,7 +188,7 @@ START_TEST(test_branch_roundtrip)
 			relay.f_conn = 0x0102030405060708ull * (l + 1);
 		branch_of(SET_A, &inv3261, &relay, b);
 		ck_assert_mem_eq(b, BRANCH_PREFIX, BRANCH_PREFIXLEN);
-		ck_assert_uint_eq(strspn(b + BRANCH_PREFIXLEN, b64url_abc),
+		ck_assert_uint_eq(strspn(b + BRANCH_PREFIXLEN, TU_B64URL),
 		    branch_len(&relay) - BRANCH_PREFIXLEN);
 		f = relay;
 		f.f_lsock = (uint8_t)(l ^ 0x5a);
@@ -395,10 +346,10 @@ START_TEST(test_branch_tamper_every_char)
 	ck_assert(check_branch(SET_A, b, &relay));
 	for (pos = 0; pos < branch_len(&relay); pos++) {
 		for (k = 0; k < 64; k++) {
-			if (b64url_abc[k] == b[pos])
+			if (TU_B64URL[k] == b[pos])
 				continue;
 			memcpy(t, b, sizeof(t));
-			t[pos] = b64url_abc[k];
+			t[pos] = TU_B64URL[k];
 			ck_assert_msg(!check_branch(SET_A, t, &relay),
 			    "accepted %s (position %zu)", t, pos);
 		}
@@ -750,7 +701,7 @@ START_TEST(test_flow_roundtrip)
 		n = token_of(SET_A, &f, tok);
 		ck_assert_uint_eq(n, flows[_i].len);
 		ck_assert_uint_le(n, FLOW_TOKEN_MAXLEN);
-		ck_assert_uint_eq(strspn(tok, b64url_abc), n);
+		ck_assert_uint_eq(strspn(tok, TU_B64URL), n);
 		ck_assert(check_token(SET_A, tok, n, &g));
 		assert_flow_eq(&g, &f);
 	}
@@ -809,10 +760,10 @@ START_TEST(test_flow_tamper_every_char)
 	ck_assert(check_token(SET_A, tok, n, &g));
 	for (pos = 0; pos < n; pos++) {
 		for (k = 0; k < 64; k++) {
-			if (b64url_abc[k] == tok[pos])
+			if (TU_B64URL[k] == tok[pos])
 				continue;
 			memcpy(t, tok, sizeof(t));
-			t[pos] = b64url_abc[k];
+			t[pos] = TU_B64URL[k];
 			ck_assert_msg(!check_token(SET_A, t, n, &g),
 			    "accepted %s (position %zu)", t, pos);
 		}

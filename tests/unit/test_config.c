@@ -21,9 +21,8 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/config.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-#define NITEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 #define L_LISTEN   "listen udp:127.0.0.1:5060\n"
 #define L_UPSTREAM "upstream udp:127.0.0.1:5080\n"
@@ -40,18 +39,15 @@ static unsigned nerrs;
 static void
 collect(const char *msg, void *arg)
 {
-	size_t n = strlen(errs);
-
 	(void)arg;
-	(void)snprintf(errs + n, sizeof(errs) - n, "%s\n", msg);
+	tu_append_line(errs, sizeof(errs), msg);
 	nerrs++;
 }
 
 static void
 setup_dir(void)
 {
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-test-cfg-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_dir_make(tmpdir, sizeof(tmpdir), "cfg");
 	ck_assert_ptr_nonnull(realpath(tmpdir, realdir));
 	errs[0] = '\0';
 	nerrs = 0;
@@ -60,53 +56,16 @@ setup_dir(void)
 static void
 teardown_dir(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void
-tmp_path(char *buf, size_t size, const char *name)
-{
-	(void)snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
-static void
-write_bytes(const char *path, const char *text, size_t len)
-{
-	FILE *f;
-
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(tu_dir_remove(tmpdir), 0);
 }
 
 /* Write text as tmpdir/sipwarden.conf (path into buf) and load it. */
 static int
 load_text(const char *text, struct cfg **cfgp, char *path, size_t size)
 {
-	tmp_path(path, size, "sipwarden.conf");
-	write_bytes(path, text, strlen(text));
+	tu_path(path, size, tmpdir, "sipwarden.conf");
+	tu_write(path, text, 0);
 	return (cfg_load(path, cfgp, collect, NULL));
-}
-
-/* want with each '@' replaced by path. */
-static char *
-expand(const char *want, const char *path)
-{
-	static char out[1 << 16];
-	size_t n = 0;
-
-	for (; *want != '\0' && n + PATH_MAX < sizeof(out); want++) {
-		if (*want == '@')
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s",
-			    path);
-		else
-			out[n++] = *want;
-	}
-	out[n] = '\0';
-	return (out);
 }
 
 static struct cfg *
@@ -290,7 +249,7 @@ START_TEST(test_cfg_load_error_messages)
 	ck_assert_int_eq(load_text(err_cases[_i].text, &cfg, path,
 			     sizeof(path)),
 	    EINVAL);
-	ck_assert_str_eq(errs, expand(err_cases[_i].want, path));
+	ck_assert_str_eq(errs, tu_subst(err_cases[_i].want, path));
 	ck_assert_ptr_eq(cfg, (struct cfg *)&nerrs);
 }
 END_TEST
@@ -309,7 +268,7 @@ START_TEST(test_cfg_load_error_realm_too_long)
 	    "@:3: bad value '%s' for 'realm': expected 1 to 255 printable "
 	    "ASCII characters other than '\"' and '\\'\n",
 	    realm);
-	ck_assert_str_eq(errs, expand(want, path));
+	ck_assert_str_eq(errs, tu_subst(want, path));
 }
 END_TEST
 
@@ -329,7 +288,7 @@ START_TEST(test_cfg_load_error_too_many_listeners)
 	(void)snprintf(want, sizeof(want),
 	    "@:%d: too many listeners (at most %d)\n", CFG_MAX_LISTEN + 1,
 	    CFG_MAX_LISTEN);
-	ck_assert_str_eq(errs, expand(want, path));
+	ck_assert_str_eq(errs, tu_subst(want, path));
 }
 END_TEST
 
@@ -339,10 +298,10 @@ START_TEST(test_cfg_load_error_nul_byte)
 	char path[PATH_MAX];
 	struct cfg *cfg = NULL;
 
-	tmp_path(path, sizeof(path), "sipwarden.conf");
-	write_bytes(path, text, sizeof(text) - 1);
+	tu_path(path, sizeof(path), tmpdir, "sipwarden.conf");
+	tu_write_len(path, text, sizeof(text) - 1, 0);
 	ck_assert_int_eq(cfg_load(path, &cfg, collect, NULL), EINVAL);
-	ck_assert_str_eq(errs, expand("@:5: NUL byte in line\n", path));
+	ck_assert_str_eq(errs, tu_subst("@:5: NUL byte in line\n", path));
 }
 END_TEST
 
@@ -351,10 +310,10 @@ START_TEST(test_cfg_load_error_cannot_open)
 	char path[PATH_MAX];
 	struct cfg *cfg = NULL;
 
-	tmp_path(path, sizeof(path), "missing.conf");
+	tu_path(path, sizeof(path), tmpdir, "missing.conf");
 	ck_assert_int_eq(cfg_load(path, &cfg, collect, NULL), ENOENT);
 	ck_assert_str_eq(errs,
-	    expand("@: cannot open: No such file or directory\n", path));
+	    tu_subst("@: cannot open: No such file or directory\n", path));
 	ck_assert_ptr_null(cfg);
 }
 END_TEST
@@ -365,7 +324,7 @@ START_TEST(test_cfg_load_error_directory)
 
 	ck_assert_int_eq(cfg_load(tmpdir, &cfg, collect, NULL), EISDIR);
 	ck_assert_str_eq(errs,
-	    expand("@: cannot open: Is a directory\n", tmpdir));
+	    tu_subst("@: cannot open: Is a directory\n", tmpdir));
 	ck_assert_ptr_null(cfg);
 }
 END_TEST
@@ -387,8 +346,8 @@ START_TEST(test_cfg_load_error_without_handler)
 	char path[PATH_MAX];
 	struct cfg *cfg = NULL;
 
-	tmp_path(path, sizeof(path), "sipwarden.conf");
-	write_bytes(path, "foo\n", 4);
+	tu_path(path, sizeof(path), tmpdir, "sipwarden.conf");
+	tu_write(path, "foo\n", 0);
 	ck_assert_int_eq(cfg_load(path, &cfg, NULL, NULL), EINVAL);
 	ck_assert_ptr_null(cfg);
 }
@@ -569,7 +528,7 @@ START_TEST(test_cfg_load_relative_paths)
 	    "log logs/sw.log\ntls_key ./key.pem\n");
 	char want[PATH_MAX + 32];
 
-	ck_assert_str_eq(cfg->c_path, expand("@/sipwarden.conf", tmpdir));
+	ck_assert_str_eq(cfg->c_path, tu_subst("@/sipwarden.conf", tmpdir));
 	ck_assert_str_eq(cfg->c_dir, realdir);
 	(void)snprintf(want, sizeof(want), "%s/sub/../users.example", realdir);
 	ck_assert_str_eq(cfg->c_users, want);
@@ -587,8 +546,8 @@ START_TEST(test_cfg_load_relative_config_path)
 	char path[PATH_MAX], want[PATH_MAX + 32], cwd[PATH_MAX];
 	struct cfg *cfg = NULL;
 
-	tmp_path(path, sizeof(path), "sipwarden.conf");
-	write_bytes(path, BASE, strlen(BASE));
+	tu_path(path, sizeof(path), tmpdir, "sipwarden.conf");
+	tu_write(path, BASE, 0);
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	ck_assert_int_eq(chdir(tmpdir), 0);
 	ck_assert_int_eq(cfg_load("sipwarden.conf", &cfg, collect, NULL), 0);
@@ -606,12 +565,12 @@ START_TEST(test_cfg_load_symlinked_folder_resolved)
 	char path[PATH_MAX], link[PATH_MAX], want[PATH_MAX + 32];
 	struct cfg *cfg = NULL;
 
-	tmp_path(path, sizeof(path), "real");
+	tu_path(path, sizeof(path), tmpdir, "real");
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	tmp_path(link, sizeof(link), "link");
+	tu_path(link, sizeof(link), tmpdir, "link");
 	ck_assert_int_eq(symlink(path, link), 0);
-	tmp_path(path, sizeof(path), "link/sipwarden.conf");
-	write_bytes(path, BASE, strlen(BASE));
+	tu_path(path, sizeof(path), tmpdir, "link/sipwarden.conf");
+	tu_write(path, BASE, 0);
 	ck_assert_int_eq(cfg_load(path, &cfg, collect, NULL), 0);
 	(void)snprintf(want, sizeof(want), "%s/real", realdir);
 	ck_assert_str_eq(cfg->c_dir, want);
@@ -739,7 +698,7 @@ START_TEST(test_cfg_load_log_target_table)
 	(void)snprintf(text, sizeof(text), BASE "log %s\n",
 	    log_cases[_i].value);
 	cfg = load_ok(text);
-	ck_assert_str_eq(cfg->c_log, expand(log_cases[_i].want, realdir));
+	ck_assert_str_eq(cfg->c_log, tu_subst(log_cases[_i].want, realdir));
 	cfg_free(cfg);
 }
 END_TEST
@@ -823,7 +782,7 @@ START_TEST(test_cfg_load_many_cidrs)
 	unsigned i;
 	FILE *f;
 
-	tmp_path(path, sizeof(path), "sipwarden.conf");
+	tu_path(path, sizeof(path), tmpdir, "sipwarden.conf");
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	(void)fputs(BASE, f);
 	for (i = 0; i < many; i++)

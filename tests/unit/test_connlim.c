@@ -12,6 +12,7 @@
 #include <re.h>
 
 #include "auth/connlim.h"
+#include "tests/common/testutil.h"
 #include "tests/unit/tests.h"
 
 /* The smallest table: 1024 slots, so at most 512 sources at a time. */
@@ -274,11 +275,7 @@ static struct model md;
 static uint32_t
 rnd(void)
 {
-	/* xorshift64*: the same sequence on every run. */
-	md.m_rng ^= md.m_rng >> 12;
-	md.m_rng ^= md.m_rng << 25;
-	md.m_rng ^= md.m_rng >> 27;
-	return ((uint32_t)((md.m_rng * 0x2545f4914f6cdd1dull) >> 32));
+	return ((uint32_t)(tu_rand(&md.m_rng) >> 32));
 }
 
 /* Where the table puts an IPv4 source. */

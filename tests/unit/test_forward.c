@@ -1,5 +1,5 @@
 /*
- * proxy/forward.c: request and response rewriting and stateless replies,
+ * sip/forward.c: request and response rewriting and stateless replies,
  * checked byte for byte.  Inputs go through the real scanner (pkt_scan).
  */
 #include <errno.h>

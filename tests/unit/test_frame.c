@@ -1,5 +1,5 @@
 /*
- * proxy/frame.c: SIP framing on a stream.  Every input is copied into a
+ * sip/frame.c: SIP framing on a stream.  Every input is copied into a
  * buffer of its exact size, so that under ASan a read past len fails the
  * test that made it.
  */

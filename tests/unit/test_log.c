@@ -23,10 +23,10 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "proxy/evlog.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
 
-#define NITEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define TS_LEN    24 /* 2026-11-24T06:33:36.123Z */
+#define TS_LEN 24 /* 2026-11-24T06:33:36.123Z */
 
 static char tmpdir[64];
 
@@ -53,24 +53,14 @@ static void
 setup_dir(void)
 {
 	setup_text();
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-test-log-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_dir_make(tmpdir, sizeof(tmpdir), "log");
 }
 
 static void
 teardown_dir(void)
 {
-	char cmd[128];
-
 	log_close();
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void
-tmp_path(char *buf, size_t size, const char *name)
-{
-	(void)snprintf(buf, size, "%s/%s", tmpdir, name);
+	ck_assert_int_eq(tu_dir_remove(tmpdir), 0);
 }
 
 /* Does s start with a timestamp of the form 2026-11-24T06:33:36.123Z? */
@@ -163,32 +153,6 @@ json_valid_line(const char *p)
 			return (false);
 	}
 	return (strcmp(p, "}\n") == 0);
-}
-
-static char *
-read_file(const char *path)
-{
-	static char buf[16384];
-	ssize_t n;
-	int fd;
-
-	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
-	ck_assert_int_ge(n = read(fd, buf, sizeof(buf) - 1), 0);
-	buf[n] = '\0';
-	(void)close(fd);
-	return (buf);
-}
-
-static void
-set_sa(struct sa *sa, const char *ip, uint16_t port)
-{
-	uint8_t a[16];
-
-	if (strchr(ip, ':') != NULL) {
-		ck_assert_int_eq(inet_pton(AF_INET6, ip, a), 1);
-		sa_set_in6(sa, a, port);
-	} else
-		ck_assert_int_eq(sa_set_str(sa, ip, port), 0);
 }
 
 static const struct {
@@ -299,7 +263,7 @@ START_TEST(test_log_format_line_text_forged_value)
 	char buf[LOG_LINEMAX], want[256];
 	struct sa src;
 
-	set_sa(&src, "2001:db8::7", 5060);
+	tu_set_sa(&src, "2001:db8::7", 5060);
 	(void)log_format_line(buf, sizeof(buf), LOGL_WARN, "auth_fail", &src,
 	    "user=%s reason=%s method=%s", "x\" event=auth_ok", "unknown_user",
 	    "INVITE");
@@ -332,7 +296,7 @@ START_TEST(test_log_format_line_text_spec_example)
 	struct pl user = { "1001", 4 };
 	struct sa src;
 
-	set_sa(&src, "203.0.113.7", 5060);
+	tu_set_sa(&src, "203.0.113.7", 5060);
 	(void)log_format_line(buf, sizeof(buf), LOGL_WARN, "auth_fail", &src,
 	    "user=%r reason=%s method=%s", &user, "bad_response", "REGISTER");
 	(void)snprintf(want, sizeof(want),
@@ -349,7 +313,7 @@ START_TEST(test_log_format_line_json_spec_example)
 	struct pl user = { "1001", 4 };
 	struct sa src;
 
-	set_sa(&src, "203.0.113.7", 5060);
+	tu_set_sa(&src, "203.0.113.7", 5060);
 	(void)log_format_line(buf, sizeof(buf), LOGL_WARN, "auth_fail", &src,
 	    "user=%r reason=%s method=%s", &user, "bad_response", "REGISTER");
 	(void)snprintf(want, sizeof(want),
@@ -429,7 +393,7 @@ START_TEST(test_log_format_line_text_src)
 	char buf[LOG_LINEMAX], want[256];
 	struct sa src;
 
-	set_sa(&src, src_cases[_i].ip, src_cases[_i].port);
+	tu_set_sa(&src, src_cases[_i].ip, src_cases[_i].port);
 	(void)log_format_line(buf, sizeof(buf), LOGL_INFO, "auth_ok", &src,
 	    "user=%s", "alice");
 	(void)snprintf(want, sizeof(want),
@@ -444,7 +408,7 @@ START_TEST(test_log_format_line_json_src)
 	char buf[LOG_LINEMAX], want[256];
 	struct sa src;
 
-	set_sa(&src, src_cases[_i].ip, src_cases[_i].port);
+	tu_set_sa(&src, src_cases[_i].ip, src_cases[_i].port);
 	(void)log_format_line(buf, sizeof(buf), LOGL_INFO, "auth_ok", &src,
 	    "user=%s", "alice");
 	(void)snprintf(want, sizeof(want),
@@ -460,8 +424,8 @@ START_TEST(test_log_format_line_text_addr_fields)
 	char buf[LOG_LINEMAX], want[256];
 	struct sa a4, a6;
 
-	set_sa(&a4, "203.0.113.7", 5060);
-	set_sa(&a6, "2001:db8::7", 5070);
+	tu_set_sa(&a4, "203.0.113.7", 5060);
+	tu_set_sa(&a6, "2001:db8::7", 5070);
 	(void)log_format_line(buf, sizeof(buf), LOGL_WARN, "ban", NULL,
 	    "addr=%a peer=%j addr6=%a peer6=%j", &a4, &a4, &a6, &a6);
 	(void)snprintf(want, sizeof(want),
@@ -690,13 +654,13 @@ START_TEST(test_log_emit_file_writes_lines)
 	struct stat st;
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.log");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
 	(void)umask(022);
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	log_event(LOGL_INFO, "start", NULL, "version=%s", "0.1.0");
 	log_event(LOGL_DEBUG, "hidden", NULL, NULL);
 	log_event(LOGL_WARN, "stop", NULL, NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	(void)snprintf(want, sizeof(want),
 	    "sipwarden[%d] INFO event=start version=0.1.0\n", (int)getpid());
 	ck_assert_int_eq(strncmp(text_body(s), want, strlen(want)), 0);
@@ -713,15 +677,12 @@ START_TEST(test_log_emit_file_appends)
 {
 	char path[128];
 	const char *s;
-	FILE *f;
 
-	tmp_path(path, sizeof(path), "sw.log");
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	(void)fputs("old line\n", f);
-	(void)fclose(f);
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
+	tu_write(path, "old line\n", 0);
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	log_event(LOGL_INFO, "start", NULL, NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_int_eq(strncmp(s, "old line\n", 9), 0);
 	ck_assert_ptr_nonnull(strstr(s + 9, " INFO event=start\n"));
 }
@@ -732,10 +693,10 @@ START_TEST(test_log_emit_file_json)
 	char path[128];
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.json");
+	tu_path(path, sizeof(path), tmpdir, "sw.json");
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_JSON), 0);
 	log_event(LOGL_INFO, "t", NULL, "v=%s n=%d", "a\"b\n", 3);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_msg(json_valid_line(s), "%s", s);
 	ck_assert_ptr_nonnull(strstr(s, ",\"v\":\"a\\\"b\\n\",\"n\":3}\n"));
 }
@@ -747,11 +708,11 @@ START_TEST(test_log_emit_file_long_line_capped)
 	char *v = long_value(" ", 10000);
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.log");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	log_event(LOGL_INFO, "t", NULL, "v=%s", v);
 	log_event(LOGL_INFO, "next", NULL, NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_ptr_nonnull(strchr(s, '\n'));
 	ck_assert_int_le(strchr(s, '\n') - s + 1, LOG_LINEMAX - 1);
 	ck_assert_int_eq(strchr(s, '\n')[-1], '"');
@@ -765,14 +726,14 @@ START_TEST(test_log_open_file_failure_keeps_old)
 	char path[128];
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.log");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	ck_assert_int_eq(log_open("/nonexistent/dir/x.log", LOGL_DEBUG,
 			     LOGF_JSON),
 	    ENOENT);
 	ck_assert_int_eq(log_get_level(), LOGL_INFO);
 	log_event(LOGL_INFO, "still", NULL, NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_ptr_nonnull(strstr(s, " INFO event=still\n"));
 }
 END_TEST
@@ -782,17 +743,17 @@ START_TEST(test_log_reopen_follows_rename)
 	char path[128], old[128];
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.log");
-	tmp_path(old, sizeof(old), "sw.log.1");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
+	tu_path(old, sizeof(old), tmpdir, "sw.log.1");
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	log_event(LOGL_INFO, "before", NULL, NULL);
 	ck_assert_int_eq(rename(path, old), 0);
 	ck_assert_int_eq(log_reopen(), 0);
 	log_event(LOGL_INFO, "after", NULL, NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_ptr_nonnull(strstr(s, " event=after\n"));
 	ck_assert_ptr_null(strstr(s, " event=before\n"));
-	s = read_file(old);
+	s = tu_read_str(old);
 	ck_assert_ptr_nonnull(strstr(s, " event=before\n"));
 }
 END_TEST
@@ -821,7 +782,7 @@ START_TEST(test_log_emit_preserves_errno)
 {
 	char path[128];
 
-	tmp_path(path, sizeof(path), "sw.log");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
 	ck_assert_int_eq(log_open(path, LOGL_INFO, LOGF_TEXT), 0);
 	errno = EAGAIN;
 	log_emit(LOGL_INFO, "t", NULL, "v=%s", "x");
@@ -849,7 +810,7 @@ START_TEST(test_log_libevent_hook_routes_messages)
 	char path[128];
 	const char *s;
 
-	tmp_path(path, sizeof(path), "sw.log");
+	tu_path(path, sizeof(path), tmpdir, "sw.log");
 	ck_assert_int_eq(log_open(path, LOGL_DEBUG, LOGF_TEXT), 0);
 	log_libevent_hook();
 	ck_assert_ptr_nonnull(ec = event_config_new());
@@ -859,7 +820,7 @@ START_TEST(test_log_libevent_hook_routes_messages)
 	ck_assert_ptr_null(base);
 	event_config_free(ec);
 	event_set_log_callback(NULL);
-	s = read_file(path);
+	s = tu_read_str(path);
 	ck_assert_msg(strstr(s, " WARN event=libevent msg=\"") != NULL, "%s",
 	    s);
 }

@@ -10,11 +10,9 @@
  * fresh mkdtemp() folder.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -24,103 +22,35 @@
 #include "auth/nonce.h"
 #include "auth/secrets.h"
 #include "core/b64url.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-#define SECRET_A                                                               \
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define SECRET_B                                                               \
-	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-/*
- * Two secrets whose ids collide (both 0xb388), found with
- *   hashlib.sha256(bytes.fromhex(X)).digest()[:2]
- */
-#define SECRET_X                                                               \
-	"4040404040404040404040404040404040404040404040404040404000000117"
-#define SECRET_Y                                                               \
-	"4040404040404040404040404040404040404040404040404040404000000135"
-#define XY_ID 0xb388
 
 #define REALM "atlanta.com"
 #define NOW   1700000000u
 #define TTL   300u
 #define SKEW  60u
 
-static const char b64url_abc[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /* A; B then A (rotation); B alone; A loaded again (another process). */
 enum { SET_A, SET_BA, SET_B, SET_A2, SET_X, SET_Y, SET_XY, NSETS };
 
 static const char *const set_files[NSETS] = { "a", "ba", "b", "a", "x", "y",
 	"xy" };
-static char tdir[64];
 static struct secrets *sets[NSETS];
 static struct mac *macs[NSETS];
 static struct sa v4, v4b, v6, v6b, v4mapped;
 
-/* Write text to tdir/name (mode 0600) and load it. */
-static struct secrets *
-load_set(const char *name, const char *text)
-{
-	struct secrets *s = NULL;
-	char path[128];
-	FILE *f;
-	int fd;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", tdir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(secrets_load(path, &s, NULL, NULL), 0);
-	ck_assert_ptr_nonnull(s);
-	return (s);
-}
-
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		SECRET_A "\n",
-		SECRET_B "\n" SECRET_A "\n",
-		SECRET_B "\n",
-		NULL,
-		SECRET_X "\n",
-		SECRET_Y "\n",
-		SECRET_X "\n" SECRET_Y "\n",
-	};
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B, NULL, TU_FILE_X, TU_FILE_Y, TU_FILE_XY };
 	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 		0xff, 192, 0, 2, 1 };
-	char path[128];
-	int i;
 
-	(void)strcpy(tdir, "/tmp/sw_nonce.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	for (i = 0; i < NSETS; i++) {
-		if (text[i] != NULL) {
-			sets[i] = load_set(set_files[i], text[i]);
-		} else {
-			/* The second process reads the very same file. */
-			(void)snprintf(path, sizeof(path), "%s/%s", tdir,
-			    set_files[i]);
-			ck_assert_int_eq(secrets_load(path, &sets[i], NULL,
-					     NULL),
-			    0);
-		}
-		ck_assert_int_eq(mac_alloc(&macs[i]), 0);
-		ck_assert_int_eq(mac_bind(macs[i], sets[i], (uint64_t)i + 1),
-		    0);
-	}
-	/* Loaded: the files are not needed, even if a test fails. */
-	for (i = 0; i < NSETS; i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", tdir, set_files[i]);
-		(void)unlink(path);
-	}
-	ck_assert_int_eq(rmdir(tdir), 0);
+	tu_secret_sets(NSETS, set_files, text, sets, macs);
 	ck_assert_uint_ne(sets[SET_A]->ss_v[0].s_id, sets[SET_B]->ss_v[0].s_id);
-	ck_assert_uint_eq(sets[SET_X]->ss_v[0].s_id, XY_ID);
-	ck_assert_uint_eq(sets[SET_Y]->ss_v[0].s_id, XY_ID);
+	ck_assert_uint_eq(sets[SET_X]->ss_v[0].s_id, TU_XY_ID);
+	ck_assert_uint_eq(sets[SET_Y]->ss_v[0].s_id, TU_XY_ID);
 	ck_assert_int_eq(sa_set_str(&v4, "192.0.2.1", 5060), 0);
 	ck_assert_int_eq(sa_set_str(&v4b, "192.0.2.2", 5060), 0);
 	ck_assert_int_eq(sa_set_str(&v6, "2001:db8::1", 5060), 0);
@@ -133,14 +63,7 @@ setup(void)
 static void
 teardown(void)
 {
-	int i;
-
-	for (i = 0; i < NSETS; i++) {
-		mac_free(macs[i]);
-		secrets_free(sets[i]);
-		macs[i] = NULL;
-		sets[i] = NULL;
-	}
+	tu_secret_sets_free(NSETS, sets, macs);
 }
 
 /* A nonce by set k for src at time t. */
@@ -502,12 +425,12 @@ START_TEST(test_nonce_tamper_every_char)
 	(void)strcpy(text, make(SET_A, &v4));
 	for (i = 0; i < NONCE_STRLEN; i++) {
 		for (k = 0; k < 64; k++) {
-			if (b64url_abc[k] == text[i])
+			if (TU_B64URL[k] == text[i])
 				continue;
 			(void)strcpy(t, text);
-			t[i] = b64url_abc[k];
+			t[i] = TU_B64URL[k];
 			ck_assert_msg(check(SET_A, t, &v4) == NONCE_BAD,
-			    "position %zu as '%c' accepted", i, b64url_abc[k]);
+			    "position %zu as '%c' accepted", i, TU_B64URL[k]);
 			/* Stale is never said of an altered nonce either. */
 			ck_assert_int_eq(check_at(SET_A, t, NONCE_STRLEN, &v4,
 					     REALM, NOW + 10 * TTL, NULL),

@@ -13,6 +13,7 @@
 
 #include "auth/passwd.h"
 #include "auth/users.h"
+#include "tests/common/testutil.h"
 #include "tests/unit/tests.h"
 
 static char dir[64], path[128], err[4352];
@@ -20,41 +21,14 @@ static char dir[64], path[128], err[4352];
 static void
 setup(void)
 {
-	(void)snprintf(dir, sizeof(dir), "/tmp/swpasswd.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	(void)snprintf(path, sizeof(path), "%s/users", dir);
+	tu_dir_make(dir, sizeof(dir), "passwd");
+	tu_path(path, sizeof(path), dir, "users");
 }
 
 static void
 teardown(void)
 {
-	(void)unlink(path);
-	(void)rmdir(dir);
-}
-
-static char *
-slurp(void)
-{
-	static char buf[8192];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	(void)fclose(f);
-	return (buf);
-}
-
-static void
-write_file(const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	(void)fputs(text, f);
-	(void)fclose(f);
-	ck_assert_int_eq(chmod(path, mode), 0);
+	(void)tu_dir_remove(dir);
 }
 
 START_TEST(test_passwd_creates_0600_with_three_hashes)
@@ -68,7 +42,7 @@ START_TEST(test_passwd_creates_0600_with_three_hashes)
 	    0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	ck_assert_str_eq(slurp(),
+	ck_assert_str_eq(tu_read_str(path),
 	    "alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20:"
 	    "d7c98e76b3e6024d5efbcd7740a190458e14b760b25a7ede17db16440feeeb50:"
 	    "c7cea3eb05abc2b1018d2b284edcdfa2409b61cedc8978f11aa6fdacef072706"
@@ -81,23 +55,24 @@ START_TEST(test_passwd_creates_0600_with_three_hashes)
 	ck_assert(a->u_has[USER_MD5] && a->u_has[USER_SHA256] &&
 	    a->u_has[USER_SHA512_256]);
 	users_free(u);
-	ck_assert_ptr_null(strstr(slurp(), "alice-secret"));
+	ck_assert_ptr_null(strstr(tu_read_str(path), "alice-secret"));
 }
 END_TEST
 
 START_TEST(test_passwd_replaces_one_line_keeps_others)
 {
-	write_file("# staff\n"
-		   "bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
-		   "alice:sipwarden.test:00000000000000000000000000000000\n"
-		   "alice:other.realm:11111111111111111111111111111111\n"
-		   "\n"
-		   "carol:sipwarden.test:22222222222222222222222222222222",
+	tu_write(path,
+	    "# staff\n"
+	    "bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
+	    "alice:sipwarden.test:00000000000000000000000000000000\n"
+	    "alice:other.realm:11111111111111111111111111111111\n"
+	    "\n"
+	    "carol:sipwarden.test:22222222222222222222222222222222",
 	    0640);
 	ck_assert_int_eq(passwd_set(path, "sipwarden.test", "alice",
 			     "alice-secret", err, sizeof(err)),
 	    0);
-	ck_assert_str_eq(slurp(),
+	ck_assert_str_eq(tu_read_str(path),
 	    "# staff\n"
 	    "bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
 	    "alice:sipwarden.test:6d466a87933e3a7d2f5c92c7a0d5ac20:"
@@ -117,12 +92,12 @@ END_TEST
 
 START_TEST(test_passwd_appends_new_user)
 {
-	write_file("bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n",
+	tu_write(path, "bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n",
 	    0600);
 	ck_assert_int_eq(passwd_set(path, "sipwarden.test", "alicex", "pw", err,
 			     sizeof(err)),
 	    0);
-	ck_assert(strncmp(slurp(),
+	ck_assert(strncmp(tu_read_str(path),
 		      "bob:sipwarden.test:c1c5377885141603078cbce8dfcc4c15\n"
 		      "alicex:sipwarden.test:",
 		      74) == 0);

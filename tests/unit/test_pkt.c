@@ -1,5 +1,5 @@
 /*
- * proxy/pkt.c: the packet-path scanner, and its agreement with libre's
+ * sip/pkt.c: the packet-path scanner, and its agreement with libre's
  * sip_msg_decode() on every field the proxy uses.
  */
 #include <string.h>

@@ -15,8 +15,9 @@
 #include "core/addr.h"
 #include "sip/pipeline.h"
 #include "sip/snapshot.h"
-#include "tests/common/fixture.h"
+#include "tests/common/harness.h"
 #include "tests/common/pkt_ref.h"
+#include "tests/common/testutil.h"
 #include "tests/unit/tests.h"
 
 /* What sipwarden does with a message. */
@@ -92,38 +93,22 @@ static const struct {
 	{ "inv2543", V_CHALLENGE, V_FORWARD },
 };
 
-static struct snapshot *sn;
-static struct pctx *pc;
-
+/* Messages are fed at time 0, as they always were here. */
 static void
 setup(void)
 {
-	sn = fixture_snapshot("trust 192.0.2.0/24\n");
-	ck_assert_int_eq(pctx_alloc(&pc, fixture_replay(), NULL), 0);
-}
-
-static void
-teardown(void)
-{
-	pctx_free(pc);
-	snapshot_unref(sn);
-	fixture_cleanup();
+	harness_setup("trust 192.0.2.0/24\n");
+	harness_now_ms = 0;
 }
 
 static size_t
 load(const char *name, char *buf, size_t size)
 {
 	char path[512];
-	size_t n;
-	FILE *f;
 
 	(void)snprintf(path, sizeof(path), "%s/rfc4475/%s.dat", TEST_DATA,
 	    name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	n = fread(buf, 1, size, f);
-	(void)fclose(f);
-	return (n);
+	return (tu_read(path, buf, size));
 }
 
 static enum verdict
@@ -142,30 +127,24 @@ verdict(const struct action *act)
 	return (V_FORWARD);
 }
 
-static void
-run(const char *buf, size_t n, const char *src, struct action *act)
+/* Feed n bytes of buf from src over UDP; the action is harness_act. */
+static const struct action *
+run(const char *buf, size_t n, const char *src)
 {
-	struct pipe_in in;
-
-	memset(&in, 0, sizeof(in));
-	in.pi_buf = buf;
-	in.pi_len = n;
-	ck_assert_int_eq(addr_parse_hostport(src, strlen(src),
-			     &in.pi_src.f_addr),
-	    0);
-	pipeline_handle(pc, sn, &in, act);
+	harness_feed(buf, n, TP_UDP, 0, 0, src);
+	return (&harness_act);
 }
 
 START_TEST(test_rfc4475_verdict)
 {
 	static char buf[PKT_MAXLEN];
-	struct action act;
+	const struct action *act;
 	enum verdict v;
 	size_t n;
 
 	n = load(cases[_i].file, buf, sizeof(buf));
-	run(buf, n, "198.51.100.50:5060", &act);
-	v = verdict(&act);
+	act = run(buf, n, "198.51.100.50:5060");
+	v = verdict(act);
 	ck_assert_msg(v == cases[_i].v, "%s: %s, table says %s", cases[_i].file,
 	    vnames[v], vnames[cases[_i].v]);
 }
@@ -174,22 +153,23 @@ END_TEST
 START_TEST(test_rfc4475_verdict_trusted)
 {
 	static char buf[PKT_MAXLEN];
-	struct action act;
+	const struct action *act;
 	enum verdict v;
 	size_t n;
 
 	n = load(cases[_i].file, buf, sizeof(buf));
-	run(buf, n, "192.0.2.50:5060", &act);
-	v = verdict(&act);
+	act = run(buf, n, "192.0.2.50:5060");
+	v = verdict(act);
 	ck_assert_msg(v == cases[_i].trusted, "%s: %s, table says %s",
 	    cases[_i].file, vnames[v], vnames[cases[_i].trusted]);
-	if (v == V_FORWARD && act.a_kind == ACT_SEND && act.a_out[0] != 'S') {
+	if (v == V_FORWARD && act->a_kind == ACT_SEND && act->a_out[0] != 'S') {
 		/* Forwarded requests go to the upstream, and stay SIP. */
 		char a[ADDR_STRLEN];
 
-		(void)addr_fmt(&act.a_dst.f_addr, a, sizeof(a));
+		(void)addr_fmt(&act->a_dst.f_addr, a, sizeof(a));
 		ck_assert_str_eq(a, "127.0.0.1:5080");
-		ck_assert_int_eq(pkt_scan(&pc->pc_pkt, act.a_out, act.a_outlen),
+		ck_assert_int_eq(pkt_scan(&harness_pc->pc_pkt, act->a_out,
+				     act->a_outlen),
 		    PKT_OK);
 	}
 }
@@ -198,13 +178,13 @@ END_TEST
 START_TEST(test_rfc4475_from_pbx_never_crashes)
 {
 	static char buf[PKT_MAXLEN];
-	struct action act;
+	const struct action *act;
 	size_t n;
 
 	/* The same bytes from the PBX side: requests go towards clients. */
 	n = load(cases[_i].file, buf, sizeof(buf));
-	run(buf, n, "127.0.0.1:5080", &act);
-	ck_assert(act.a_kind == ACT_DROP || act.a_kind == ACT_SEND);
+	act = run(buf, n, "127.0.0.1:5080");
+	ck_assert(act->a_kind == ACT_DROP || act->a_kind == ACT_SEND);
 }
 END_TEST
 
@@ -235,7 +215,7 @@ test_suite(void)
 	TCase *tc = tcase_create("rfc4475");
 	int n = (int)(sizeof(cases) / sizeof(cases[0]));
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, harness_teardown);
 	tcase_add_loop_test(tc, test_rfc4475_verdict, 0, n);
 	tcase_add_loop_test(tc, test_rfc4475_verdict_trusted, 0, n);
 	tcase_add_loop_test(tc, test_rfc4475_from_pbx_never_crashes, 0, n);

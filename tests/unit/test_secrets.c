@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth/secrets.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
 
 /* 32 bytes 00..1f, in every encoding a line may use. */
@@ -37,9 +38,8 @@ static int nmsgs;
 static void
 setup(void)
 {
-	(void)strcpy(tdir, "/tmp/sw_secrets.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	(void)snprintf(tpath, sizeof(tpath), "%s/secrets", tdir);
+	tu_dir_make(tdir, sizeof(tdir), "secrets");
+	tu_path(tpath, sizeof(tpath), tdir, "secrets");
 	msgs[0] = '\0';
 	nmsgs = 0;
 }
@@ -47,23 +47,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char p[160];
-
-	(void)unlink(tpath);
-	(void)snprintf(p, sizeof(p), "%s/other", tdir);
-	(void)unlink(p);
-	(void)rmdir(tdir);
-}
-
-/* Write len bytes of data to path. */
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-	FILE *fp;
-
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
-	ck_assert_int_eq(fclose(fp), 0);
+	(void)tu_dir_remove(tdir);
 }
 
 /* Collect every message, one a line. */
@@ -71,8 +55,7 @@ static void
 errh(const char *msg, void *arg)
 {
 	ck_assert_ptr_eq(arg, msgs);
-	(void)strncat(msgs, msg, sizeof(msgs) - strlen(msgs) - 2);
-	(void)strcat(msgs, "\n");
+	tu_append_line(msgs, sizeof(msgs), msg);
 	nmsgs++;
 }
 
@@ -80,49 +63,27 @@ errh(const char *msg, void *arg)
 static const char *
 subst(const char *want)
 {
-	static char buf[8192];
-	size_t n = 0;
-
-	for (; *want != '\0' && n < sizeof(buf) - sizeof(tpath); want++) {
-		if (*want == '@')
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
-			    tpath);
-		else
-			buf[n++] = *want;
-	}
-	buf[n] = '\0';
-	return (buf);
+	return (tu_subst(want, tpath));
 }
 
 /* Load text written to the fixture path. */
 static int
 load_text(const char *text, struct secrets **sp)
 {
-	write_file(tpath, text, strlen(text));
+	tu_write(tpath, text, 0);
 	return (secrets_load(tpath, sp, errh, msgs));
-}
-
-/* Lowercase hex of len bytes. */
-static const char *
-tohex(const uint8_t *p, size_t len)
-{
-	static char buf[2 * SECRET_KEYLEN + 1];
-	size_t i;
-
-	for (i = 0; i < len && 2 * i + 2 < sizeof(buf); i++)
-		(void)snprintf(buf + 2 * i, 3, "%02x", p[i]);
-	return (buf);
 }
 
 /* Assert that sec is the known secret 00..1f. */
 static void
 assert_s1(const struct secret *sec)
 {
+	char hex[2 * SECRET_KEYLEN + 1];
 	int use;
 
 	ck_assert_uint_eq(sec->s_id, S1_ID);
 	for (use = 0; use < SECRET_NUSES; use++)
-		ck_assert_str_eq(tohex(sec->s_key[use], SECRET_KEYLEN),
+		ck_assert_str_eq(tu_hex(sec->s_key[use], SECRET_KEYLEN, hex),
 		    s1_keys[use]);
 }
 
@@ -173,14 +134,15 @@ static const char *const s2_spellings[] = {
 START_TEST(test_secrets_load_base64_alphabets)
 {
 	struct secrets *s = NULL;
-	char text[256];
+	char text[256], hex[2 * SECRET_KEYLEN + 1];
 
 	(void)snprintf(text, sizeof(text), "%s\n", s2_spellings[_i]);
 	ck_assert_int_eq(load_text(text, &s), 0);
 	ck_assert_int_eq(nmsgs, 0);
 	ck_assert_uint_eq(s->ss_n, 1);
 	ck_assert_uint_eq(s->ss_v[0].s_id, S2_ID);
-	ck_assert_str_eq(tohex(s->ss_v[0].s_key[SECRET_NONCE], SECRET_KEYLEN),
+	ck_assert_str_eq(tu_hex(s->ss_v[0].s_key[SECRET_NONCE], SECRET_KEYLEN,
+			     hex),
 	    S2_KEY);
 	secrets_free(s);
 }
@@ -229,10 +191,9 @@ START_TEST(test_secrets_ids_order)
 	struct secrets *a = NULL, *b = NULL;
 	char other[160];
 
-	(void)snprintf(other, sizeof(other), "%s/other", tdir);
+	tu_path(other, sizeof(other), tdir, "other");
 	ck_assert_int_eq(load_text(S1_HEX "\n" S2_URL "\n", &a), 0);
-	write_file(other, S2_B64 "\n" S1_B64 "\n",
-	    strlen(S2_B64 "\n" S1_B64 "\n"));
+	tu_write(other, S2_B64 "\n" S1_B64 "\n", 0);
 	ck_assert_int_eq(secrets_load(other, &b, errh, msgs), 0);
 	ck_assert_int_eq(nmsgs, 0);
 	ck_assert_uint_eq(a->ss_v[0].s_id, b->ss_v[1].s_id);
@@ -390,7 +351,7 @@ START_TEST(test_secrets_load_nul)
 					  "00\n";
 	struct secrets *s = NULL;
 
-	write_file(tpath, text, sizeof(text) - 1);
+	tu_write_len(tpath, text, sizeof(text) - 1, 0);
 	ck_assert_int_eq(secrets_load(tpath, &s, errh, msgs), EINVAL);
 	ck_assert_ptr_null(s);
 	ck_assert_str_eq(msgs,
@@ -424,7 +385,7 @@ START_TEST(test_secrets_load_no_handler)
 {
 	struct secrets *s = NULL;
 
-	write_file(tpath, "abcde\n", 6);
+	tu_write(tpath, "abcde\n", 0);
 	ck_assert_int_eq(secrets_load(tpath, &s, NULL, NULL), EINVAL);
 	ck_assert_ptr_null(s);
 	ck_assert_int_eq(secrets_load(NULL, &s, errh, msgs), EINVAL);

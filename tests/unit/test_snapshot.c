@@ -1,5 +1,5 @@
 /*
- * proxy/snapshot.c: what is derived from a config once (our addresses),
+ * sip/snapshot.c: what is derived from a config once (our addresses),
  * the checks that need the whole config, what a reload keeps, and the
  * TLS context of tls_cert / tls_key (a key pair made at test time).
  */
@@ -23,6 +23,7 @@
 #include "proxy/loader.h"
 #include "sip/snapshot.h"
 #include "tests/common/fixture.h"
+#include "tests/common/testutil.h"
 #include "tests/unit/tests.h"
 
 #define BASE "realm sipwarden.test\nusers users\n"
@@ -32,10 +33,8 @@ static char errs[2048];
 static void
 collect(const char *msg, void *arg)
 {
-	size_t n = strlen(errs);
-
 	(void)arg;
-	(void)snprintf(errs + n, sizeof(errs) - n, "%s\n", msg);
+	tu_append_line(errs, sizeof(errs), msg);
 }
 
 /* Load cfg text from a fresh folder; returns 0 or the error. */
@@ -44,17 +43,13 @@ load(const char *text, const struct snapshot *old, char *kept, size_t keptsize,
     struct snapshot **sn)
 {
 	char path[256];
-	FILE *f;
 
 	errs[0] = '\0';
 	fixture_cleanup();
 	/* A valid fixture makes the folder and its users file. */
 	snapshot_unref(fixture_snapshot(NULL));
-	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", fixture_dir());
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	(void)fputs(text, f);
-	(void)fclose(f);
+	tu_path(path, sizeof(path), fixture_dir(), "sipwarden.conf");
+	tu_write(path, text, 0);
 	return (
 	    snapshot_load(path, old, kept, keptsize, sn, collect, NULL, NULL));
 }
@@ -233,9 +228,6 @@ END_TEST
  * The TLS context: tls_cert and tls_key, loaded when a tls listener
  * exists.  A fresh self-signed P-256 pair is made for every test.
  */
-static const char *const tls_files[] = { "cert.pem", "key.pem", "other.pem",
-	"ed25519.pem", "garbage.pem" };
-
 /* Write pem (a key when pk is set, else the certificate x) to the folder. */
 static void
 tls_write(const char *name, EVP_PKEY *pk, X509 *x)
@@ -290,7 +282,6 @@ tls_setup(void)
 	EVP_PKEY *pk, *other, *ed;
 	char path[256];
 	X509 *x;
-	FILE *f;
 
 	snapshot_unref(fixture_snapshot(NULL));
 	pk = EVP_EC_gen("P-256");
@@ -308,29 +299,11 @@ tls_setup(void)
 	EVP_PKEY_free(pk);
 	EVP_PKEY_free(other);
 	EVP_PKEY_free(ed);
-	(void)snprintf(path, sizeof(path), "%s/garbage.pem", fixture_dir());
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	(void)fputs("-----BEGIN CERTIFICATE-----\nnot base64 at all!\n"
-		    "-----END CERTIFICATE-----\n",
-	    f);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(path, 0600), 0);
-}
-
-static void
-tls_teardown(void)
-{
-	char path[256];
-	size_t i;
-
-	if (fixture_dir()[0] != '\0') {
-		for (i = 0; i < sizeof(tls_files) / sizeof(tls_files[0]); i++) {
-			(void)snprintf(path, sizeof(path), "%s/%s",
-			    fixture_dir(), tls_files[i]);
-			(void)unlink(path);
-		}
-	}
-	fixture_cleanup();
+	tu_path(path, sizeof(path), fixture_dir(), "garbage.pem");
+	tu_write(path,
+	    "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n"
+	    "-----END CERTIFICATE-----\n",
+	    0600);
 }
 
 /* Load a config with a tls listener and these files (in the folder). */
@@ -404,15 +377,13 @@ START_TEST(test_snapshot_tls_needs_a_tls_listener)
 {
 	struct snapshot *sn = NULL;
 	char path[256];
-	FILE *f;
 
 	/* tls_cert and tls_key without a tls listener: nothing loaded. */
-	(void)snprintf(path, sizeof(path), "%s/sipwarden.conf", fixture_dir());
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	(void)fputs("listen udp:127.0.0.1:5060\nupstream udp:127.0.0.1:5080\n"
-		    "tls_cert garbage.pem\ntls_key garbage.pem\n" BASE,
-	    f);
-	ck_assert_int_eq(fclose(f), 0);
+	tu_path(path, sizeof(path), fixture_dir(), "sipwarden.conf");
+	tu_write(path,
+	    "listen udp:127.0.0.1:5060\nupstream udp:127.0.0.1:5080\n"
+	    "tls_cert garbage.pem\ntls_key garbage.pem\n" BASE,
+	    0);
 	errs[0] = '\0';
 	ck_assert_int_eq(snapshot_load(path, NULL, NULL, 0, &sn, collect, NULL,
 			     NULL),
@@ -504,7 +475,7 @@ test_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tls");
-	tcase_add_checked_fixture(tc, tls_setup, tls_teardown);
+	tcase_add_checked_fixture(tc, tls_setup, teardown);
 	tcase_add_test(tc, test_snapshot_tls_context_loads);
 	tcase_add_test(tc, test_snapshot_tls_needs_a_tls_listener);
 	tcase_add_test(tc, test_snapshot_tls_key_open_to_others_refused);

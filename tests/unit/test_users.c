@@ -9,18 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 #include "auth/users.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #define REALM "example.org"
 /* Well-formed HA1 fields: 32 and 64 lowercase hex digits. */
@@ -36,86 +27,44 @@ static char warns[8192];
 static void
 setup(void)
 {
-	(void)strcpy(tdir, "/tmp/sw_users.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	(void)snprintf(tpath, sizeof(tpath), "%s/users", tdir);
+	tu_dir_make(tdir, sizeof(tdir), "users");
+	tu_path(tpath, sizeof(tpath), tdir, "users");
 	errs[0] = warns[0] = '\0';
 }
 
 static void
 teardown(void)
 {
-	(void)unlink(tpath);
-	(void)rmdir(tdir);
-}
-
-/* Append msg and a newline to buf (of sizeof(errs) bytes). */
-static void
-collect(char *buf, const char *msg)
-{
-	(void)strncat(buf, msg, sizeof(errs) - strlen(buf) - 2);
-	(void)strcat(buf, "\n");
+	(void)tu_dir_remove(tdir);
 }
 
 static void
 errh(const char *msg, void *arg)
 {
 	ck_assert_ptr_eq(arg, errs);
-	collect(errs, msg);
+	tu_append_line(errs, sizeof(errs), msg);
 }
 
 static void
 warnh(const char *msg, void *arg)
 {
 	ck_assert_ptr_eq(arg, errs);
-	collect(warns, msg);
+	tu_append_line(warns, sizeof(warns), msg);
 }
 
 /* want with every '@' replaced by the fixture path. */
 static const char *
 subst(const char *want)
 {
-	static char buf[8192];
-	size_t n = 0;
-
-	for (; *want != '\0' && n < sizeof(buf) - sizeof(tpath); want++) {
-		if (*want == '@')
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
-			    tpath);
-		else
-			buf[n++] = *want;
-	}
-	buf[n] = '\0';
-	return (buf);
-}
-
-/* Write text to the fixture path. */
-static void
-write_text(const char *text)
-{
-	FILE *fp;
-
-	ck_assert_ptr_nonnull(fp = fopen(tpath, "w"));
-	ck_assert_int_ne(fputs(text, fp), EOF);
-	ck_assert_int_eq(fclose(fp), 0);
+	return (tu_subst(want, tpath));
 }
 
 /* Load text written to the fixture path, for REALM. */
 static int
 load_text(const char *text, struct users **up)
 {
-	write_text(text);
+	tu_write(tpath, text, 0);
 	return (users_load(tpath, REALM, up, errh, warnh, errs));
-}
-
-/* Lowercase hex of len bytes into out. */
-static void
-tohex(const uint8_t *p, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		(void)sprintf(out + 2 * i, "%02x", p[i]);
 }
 
 /* Known HA1 values (RFC 2617 3.5, RFC 7616 3.9.1, openssl dgst). */
@@ -144,7 +93,7 @@ START_TEST(test_users_ha1_known)
 			     &len),
 	    0);
 	ck_assert_uint_eq(len, strlen(ha1_cases[_i].want) / 2);
-	tohex(out, len, hex);
+	tu_hex(out, len, hex);
 	ck_assert_str_eq(hex, ha1_cases[_i].want);
 }
 END_TEST
@@ -181,7 +130,7 @@ make_line(const char *user, const char *pass, int nalg, char *line)
 		ck_assert_int_eq(users_ha1(alg, user, REALM, pass, ha1, &len),
 		    0);
 		*line++ = ':';
-		tohex(ha1, len, line);
+		tu_hex(ha1, len, line);
 		line += 2 * len;
 	}
 	(void)strcpy(line, "\n");
@@ -428,12 +377,8 @@ START_TEST(test_users_load_nul)
 {
 	static const char text[] = "al\0ice:" REALM ":" H32 "\n";
 	struct users *u = NULL;
-	FILE *fp;
 
-	ck_assert_ptr_nonnull(fp = fopen(tpath, "w"));
-	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
-	    sizeof(text) - 1);
-	ck_assert_int_eq(fclose(fp), 0);
+	tu_write_len(tpath, text, sizeof(text) - 1, 0);
 	ck_assert_int_eq(users_load(tpath, REALM, &u, errh, warnh, errs),
 	    EINVAL);
 	ck_assert_str_eq(errs, subst("@:1: control character in user name\n"));
@@ -468,7 +413,7 @@ START_TEST(test_users_load_bad_args)
 {
 	struct users *u = NULL;
 
-	write_text("alice:" REALM ":" H32 "\n");
+	tu_write(tpath, "alice:" REALM ":" H32 "\n", 0);
 	ck_assert_int_eq(users_load(tpath, NULL, &u, errh, warnh, errs),
 	    EINVAL);
 	ck_assert_int_eq(users_load(NULL, REALM, &u, errh, warnh, errs),
@@ -477,7 +422,7 @@ START_TEST(test_users_load_bad_args)
 	    EINVAL);
 	ck_assert_ptr_null(u);
 	ck_assert_str_eq(errs, "");
-	write_text("alice\n");
+	tu_write(tpath, "alice\n", 0);
 	ck_assert_int_eq(users_load(tpath, REALM, &u, NULL, NULL, NULL),
 	    EINVAL);
 	ck_assert_ptr_null(u);
@@ -511,7 +456,7 @@ ends_with(const uint8_t *h, size_t len, unsigned x)
 START_TEST(test_users_load_big)
 {
 	const struct user *e;
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct users *u = NULL;
 	char name[32];
 	double secs;
@@ -520,11 +465,9 @@ START_TEST(test_users_load_big)
 	write_big();
 	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t0), 0);
 	ck_assert_int_eq(users_load(tpath, REALM, &u, errh, warnh, errs), 0);
-	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t1), 0);
-	secs = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = tu_seconds_since(&t0);
 	/* Well under a second natively; valgrind makes it ~20 times slower. */
-	ck_assert_msg(secs < (RUNNING_ON_VALGRIND ? 20.0 : 1.0),
+	ck_assert_msg(secs < (tu_valgrind() ? 20.0 : 1.0),
 	    "loading %d users took %.3f s", NBIG, secs);
 	ck_assert_uint_eq(users_count(u), NBIG);
 	/* Plain checks in the loop: each ck_assert costs a write to a pipe. */

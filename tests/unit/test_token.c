@@ -1,19 +1,17 @@
 /*
- * proxy/branch.c, dialog tokens: the "swt" parameter of sipwarden's
- * Record-Route URIs (SPEC 4.4), bound to the flow token of the same URI
- * and to the Call-ID.  Round trips, the byte layout of branch.h (MAC
- * recomputed here with OpenSSL), binding, tampering with every character,
- * rotation of secrets and malformed text.
+ * Dialog tokens (sip/branch.c, to become sip/token.c): the "swt"
+ * parameter of sipwarden's Record-Route URIs (SPEC 4.4), bound to the
+ * flow token of the same URI and to the Call-ID.  Round trips, the byte
+ * layout of branch.h (MAC recomputed here with OpenSSL), binding,
+ * tampering with every character, rotation of secrets and malformed text.
  *
  * Secret sets are loaded with secrets_load() from files written into a
  * fresh mkdtemp() folder: A, B then A (rotation: B signs, A verifies), B
  * alone (A removed), and two secrets sharing one id.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -24,53 +22,20 @@
 #include "core/addr.h"
 #include "core/b64url.h"
 #include "sip/token.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
-
-#define SECRET_A                                                               \
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define SECRET_B                                                               \
-	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-/* Two secrets whose ids collide (0xb388: sha256(X)[:2] == sha256(Y)[:2]). */
-#define SECRET_X                                                               \
-	"4040404040404040404040404040404040404040404040404040404000000117"
-#define SECRET_Y                                                               \
-	"4040404040404040404040404040404040404040404040404040404000000135"
 
 #define CALLID  "a84b4c76e66710@pc33.atlanta.com"
 #define CALLID2 "a84b4c76e66711@pc33.atlanta.com"
 #define TAGLEN  12
 
-static const char b64url_abc[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 enum { SET_A, SET_BA, SET_B, SET_X, SET_Y, SET_XY, NSETS };
 
 static const char *const set_files[NSETS] = { "a", "ba", "b", "x", "y", "xy" };
-static char tdir[64];
 static struct secrets *sets[NSETS];
 static struct mac *macs[NSETS];
 /* Flow tokens (made with set A) for a v4 and a v6 client. */
 static char ftok4[FLOW_TOKEN_MAXLEN + 1], ftok6[FLOW_TOKEN_MAXLEN + 1];
-
-static struct secrets *
-load_set(const char *name, const char *text)
-{
-	struct secrets *s = NULL;
-	char path[128];
-	FILE *f;
-	int fd;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", tdir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(secrets_load(path, &s, NULL, NULL), 0);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(unlink(path), 0);
-	return (s);
-}
 
 static void
 make_flow(const char *addr, uint16_t port, char *out)
@@ -88,26 +53,10 @@ make_flow(const char *addr, uint16_t port, char *out)
 static void
 setup(void)
 {
-	static const char *const text[NSETS] = {
-		SECRET_A "\n",
-		SECRET_B "\n" SECRET_A "\n",
-		SECRET_B "\n",
-		SECRET_X "\n",
-		SECRET_Y "\n",
-		SECRET_X "\n" SECRET_Y "\n",
-	};
-	int i;
+	static const char *const text[NSETS] = { TU_FILE_A, TU_FILE_BA,
+		TU_FILE_B, TU_FILE_X, TU_FILE_Y, TU_FILE_XY };
 
-	(void)strcpy(tdir, "/tmp/sw_dtok.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	for (i = 0; i < NSETS; i++) {
-		sets[i] = load_set(set_files[i], text[i]);
-		ck_assert_int_eq(mac_alloc(&macs[i]), 0);
-		ck_assert_int_eq(mac_bind(macs[i], sets[i], (uint64_t)i + 1),
-		    0);
-	}
-	/* Loaded: the folder is not needed, even if a test fails. */
-	ck_assert_int_eq(rmdir(tdir), 0);
+	tu_secret_sets(NSETS, set_files, text, sets, macs);
 	ck_assert_uint_eq(sets[SET_X]->ss_v[0].s_id, sets[SET_Y]->ss_v[0].s_id);
 	make_flow("192.0.2.1", 5060, ftok4);
 	make_flow("2001:db8::1", 5062, ftok6);
@@ -118,14 +67,7 @@ setup(void)
 static void
 teardown(void)
 {
-	int i;
-
-	for (i = 0; i < NSETS; i++) {
-		mac_free(macs[i]);
-		secrets_free(sets[i]);
-		macs[i] = NULL;
-		sets[i] = NULL;
-	}
+	tu_secret_sets_free(NSETS, sets, macs);
 }
 
 static const char *
@@ -316,12 +258,12 @@ START_TEST(test_dialog_token_tamper_every_char)
 	(void)strcpy(tok, dmake(SET_A, ftok4, CALLID));
 	for (i = 0; i < DIALOG_TOKEN_LEN; i++) {
 		for (k = 0; k < 64; k++) {
-			if (b64url_abc[k] == tok[i])
+			if (TU_B64URL[k] == tok[i])
 				continue;
 			(void)strcpy(t, tok);
-			t[i] = b64url_abc[k];
+			t[i] = TU_B64URL[k];
 			ck_assert_msg(!dcheck(SET_A, t, ftok4, CALLID),
-			    "position %zu as '%c' accepted", i, b64url_abc[k]);
+			    "position %zu as '%c' accepted", i, TU_B64URL[k]);
 		}
 	}
 }
@@ -448,7 +390,7 @@ END_TEST
 Suite *
 test_suite(void)
 {
-	Suite *s = suite_create("dialog_token");
+	Suite *s = suite_create("token");
 	TCase *tc;
 
 	tc = tcase_create("roundtrip");

@@ -3,7 +3,6 @@
  * passwords take the same path and the same time: a digest is computed
  * and compared in both cases (against a random HA1 for an unknown user).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +16,9 @@
 #include "auth/replay.h"
 #include "auth/users.h"
 #include "core/addr.h"
+#include "core/chars.h"
 #include "core/config.h"
+#include "core/hex.h"
 #include "core/obuf.h"
 #include "core/sipuri.h"
 #include "sip/authn.h"
@@ -94,12 +95,10 @@ authn_raw_realm(const struct pl *v, const char *realm)
 		if (strncasecmp(v->p + i, "realm", 5) != 0)
 			continue;
 		j = i + 5;
-		while (j < v->l && (v->p[j] == ' ' || v->p[j] == '\t'))
-			j++;
+		j = chars_skip(v->p, v->l, j, CHARS_WS);
 		if (j >= v->l || v->p[j++] != '=')
 			continue;
-		while (j < v->l && (v->p[j] == ' ' || v->p[j] == '\t'))
-			j++;
+		j = chars_skip(v->p, v->l, j, CHARS_WS);
 		if (j < v->l && v->p[j] == '"')
 			j++;
 		if (j + rl <= v->l && memcmp(v->p + j, realm, rl) == 0 &&
@@ -191,6 +190,7 @@ authn_user_is(const struct pl *uri, const struct digest_str *name)
 	struct pl user, host, params;
 	uint16_t port;
 	size_t i = 0, n = 0;
+	int hi, lo;
 	char c;
 
 	if (pkt_uri_hostport(uri, &user, &host, &port, &params) != 0)
@@ -198,10 +198,9 @@ authn_user_is(const struct pl *uri, const struct digest_str *name)
 	while (i < user.l) {
 		c = user.p[i++];
 		if (c == '%' && i + 1 < user.l &&
-		    isxdigit((unsigned char)user.p[i]) &&
-		    isxdigit((unsigned char)user.p[i + 1])) {
-			c = (char)(ch_hex(user.p[i]) << 4 |
-			    ch_hex(user.p[i + 1]));
+		    (hi = hex_digit(user.p[i])) >= 0 &&
+		    (lo = hex_digit(user.p[i + 1])) >= 0) {
+			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
 		if (n >= name->ds_l || name->ds_p[n++] != c)
@@ -257,20 +256,15 @@ authn_from_bytes(const struct flow *src, uint8_t out[32])
 {
 	const struct sa *a = &src->f_addr;
 	uint16_t port = sa_port(a);
-	size_t n = 0, i;
+	size_t n = 0, i, al;
 
 	out[n++] = src->f_tp;
 	out[n++] = src->f_lsock;
 	for (i = 0; i < 8; i++)
 		out[n++] = (uint8_t)(src->f_conn >> (8 * i));
-	out[n++] = (uint8_t)sa_af(a);
-	if (sa_af(a) == AF_INET6) {
-		memcpy(out + n, a->u.in6.sin6_addr.s6_addr, 16);
-		n += 16;
-	} else {
-		memcpy(out + n, &a->u.in.sin_addr.s_addr, 4);
-		n += 4;
-	}
+	al = addr_bytes(a, out + n + 1); /* a v4-mapped source as IPv4 */
+	out[n] = (uint8_t)al;
+	n += 1 + al;
 	out[n++] = (uint8_t)(port >> 8);
 	out[n++] = (uint8_t)port;
 	return (n);

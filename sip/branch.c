@@ -64,7 +64,7 @@ branch_tag(struct mac *m, size_t idx, const uint8_t *raw, size_t n,
 	 * in front of a TCP client writes TCP).
 	 */
 	a[0] = token_stream(relay->f_tp) ? TP_TCP : relay->f_tp;
-	al = 1 + token_addr(&relay->f_addr, a + 1);
+	al = 1 + addr_bytes(&relay->f_addr, a + 1);
 	a[al] = (uint8_t)(sa_port(&relay->f_addr) >> 8);
 	a[al + 1] = (uint8_t)sa_port(&relay->f_addr);
 	parts[0] = (struct mac_part){ "r", 1 };

@@ -7,6 +7,7 @@
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/chars.h"
 #include "core/obuf.h"
 #include "sip/forward.h"
 #include "sip/pkt.h"
@@ -26,7 +27,7 @@ static struct pl
 fwd_after(const struct pl *val, const struct pl *elem)
 {
 	struct pl rest;
-	size_t pos = (size_t)(elem->p + elem->l - val->p);
+	size_t pos = (size_t)(elem->p + elem->l - val->p), i;
 	const char *comma;
 
 	rest.p = val->p + pos;
@@ -38,12 +39,9 @@ fwd_after(const struct pl *val, const struct pl *elem)
 	}
 	rest.l -= (size_t)(comma + 1 - rest.p);
 	rest.p = comma + 1;
-	while (rest.l > 0 &&
-	    (rest.p[0] == ' ' || rest.p[0] == '\t' || rest.p[0] == '\r' ||
-		rest.p[0] == '\n')) {
-		rest.p++;
-		rest.l--;
-	}
+	i = chars_skip(rest.p, rest.l, 0, CHARS_LWS);
+	rest.p += i;
+	rest.l -= i;
 	return (rest);
 }
 
@@ -71,10 +69,7 @@ fwd_via_top(struct obuf *ob, const struct pkt_via *v, const struct sa *src)
 	head.p = v->v_elem.p;
 	head.l = (size_t)(v->v_params.p - v->v_elem.p);
 	/* White space before the parameters, a folded line included. */
-	while (head.l > 0 &&
-	    (head.p[head.l - 1] == ' ' || head.p[head.l - 1] == '\t' ||
-		head.p[head.l - 1] == '\r' || head.p[head.l - 1] == '\n'))
-		head.l--;
+	head.l = chars_rskip(head.p, head.l, CHARS_LWS);
 	obuf_putpl(ob, &head);
 	fwd_via_params(ob, &v->v_params);
 	(void)addr_fmt_ip(src, ip, sizeof(ip));
@@ -118,7 +113,7 @@ fwd_copy_skip(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h,
     size_t *nskip)
 {
 	struct pl elem, rest;
-	size_t pos = 0;
+	size_t pos = 0, i;
 
 	if (*nskip == 0) {
 		fwd_copy(ob, p, h);
@@ -130,12 +125,9 @@ fwd_copy_skip(struct obuf *ob, const struct pkt *p, const struct pkt_hdr *h,
 		return;
 	rest.p = h->h_val.p + pos;
 	rest.l = h->h_val.l - pos;
-	while (rest.l > 0 &&
-	    (rest.p[0] == ' ' || rest.p[0] == '\t' || rest.p[0] == '\r' ||
-		rest.p[0] == '\n')) {
-		rest.p++;
-		rest.l--;
-	}
+	i = chars_skip(rest.p, rest.l, 0, CHARS_LWS);
+	rest.p += i;
+	rest.l -= i;
 	fwd_hdr_start(ob, h);
 	obuf_putpl(ob, &rest);
 	obuf_puts(ob, CRLF);
@@ -338,7 +330,7 @@ fwd_via_dest(const struct pkt_via *v, struct sa *dst)
 
 	if (v->v_rport && rp.l > 0) {
 		for (port = 0, i = 0; i < rp.l; i++) {
-			if (rp.p[i] < '0' || rp.p[i] > '9' || port > 6553)
+			if (!chars_is(rp.p[i], CHARS_DIGIT) || port > 6553)
 				return (EBADMSG);
 			port = port * 10 + (uint32_t)(rp.p[i] - '0');
 		}

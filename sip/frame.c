@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/chars.h"
 #include "sip/frame.h"
 
 #define FRAME_CL     "Content-Length"
@@ -26,25 +27,6 @@ struct frame_cl {
 	const char *cl_dig; /* its digits without leading zeros */
 	size_t cl_ndig;
 };
-
-static bool
-frame_isws(char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-static bool
-frame_islws(char c)
-{
-	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-}
-
-/* ASCII only: the locale must not change what a header name is. */
-static char
-frame_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c);
-}
 
 static void
 frame_set(struct frame *fr, enum frame_kind kind, size_t len)
@@ -133,7 +115,7 @@ frame_hdr_end(const char *buf, size_t hlen, size_t off)
 {
 	size_t e = frame_eol(buf, hlen, off);
 
-	while (e + 2 < hlen && frame_isws(buf[e + 2]))
+	while (e + 2 < hlen && chars_is(buf[e + 2], CHARS_WS))
 		e = frame_eol(buf, hlen, e + 2);
 	return (e);
 }
@@ -145,11 +127,11 @@ frame_name_is_cl(const char *p, size_t n)
 	size_t i;
 
 	if (n == 1)
-		return (frame_lower(p[0]) == 'l');
+		return (chars_lower(p[0]) == 'l');
 	if (n != FRAME_CL_LEN)
 		return (false);
 	for (i = 0; i < n; i++)
-		if (frame_lower(p[i]) != frame_lower(FRAME_CL[i]))
+		if (chars_lower(p[i]) != chars_lower(FRAME_CL[i]))
 			return (false);
 	return (true);
 }
@@ -163,11 +145,11 @@ frame_is_cl(const char *buf, size_t off, size_t end, size_t *val)
 {
 	size_t i = off;
 
-	while (i < end && buf[i] != ':' && !frame_isws(buf[i]))
+	while (i < end && buf[i] != ':' && !chars_is(buf[i], CHARS_WS))
 		i++;
 	if (!frame_name_is_cl(buf + off, i - off))
 		return (false);
-	while (i < end && frame_isws(buf[i]))
+	while (i < end && chars_is(buf[i], CHARS_WS))
 		i++;
 	if (i == end || buf[i] != ':')
 		return (false);
@@ -185,16 +167,14 @@ frame_cl_parse(const char *buf, size_t off, size_t end, size_t maxmsg,
 {
 	size_t i, d;
 
-	while (off < end && frame_islws(buf[off]))
-		off++;
-	while (end > off && frame_islws(buf[end - 1]))
-		end--;
+	off = chars_skip(buf, end, off, CHARS_LWS);
+	end = off + chars_rskip(buf + off, end - off, CHARS_LWS);
 	if (off == end)
 		return (EBADMSG);
 	cl->cl_val = 0;
 	cl->cl_over = false;
 	for (i = off; i < end; i++) {
-		if (buf[i] < '0' || buf[i] > '9')
+		if (!chars_is(buf[i], CHARS_DIGIT))
 			return (EBADMSG);
 		d = (size_t)(buf[i] - '0');
 		if (cl->cl_over || cl->cl_val > maxmsg / 10 ||
@@ -234,7 +214,8 @@ frame_find_cl(const char *buf, size_t hlen, size_t maxmsg, struct frame_cl *cl)
 	off = frame_eol(buf, hlen, 0) + 2;
 	while (off < hlen - 2) {
 		end = frame_hdr_end(buf, hlen, off);
-		if (!frame_isws(buf[off]) && frame_is_cl(buf, off, end, &val)) {
+		if (!chars_is(buf[off], CHARS_WS) &&
+		    frame_is_cl(buf, off, end, &val)) {
 			if (frame_cl_parse(buf, val, end, maxmsg, &v) != 0)
 				return (EBADMSG);
 			if (cl->cl_dig != NULL && !frame_cl_same(&v, cl))

@@ -7,7 +7,6 @@
  * strict where a proxy must not guess (one value for single-value headers,
  * numeric ranges, CSeq method, Content-Length).
  */
-#include <ctype.h>
 #include <string.h>
 
 #include <re.h>
@@ -81,7 +80,7 @@ pkt_version_ok(const struct pl *v, bool *is20)
 	for (i = 4; i < v->l; i++) {
 		if (v->p[i] == '.' && !dot && i > 4 && i + 1 < v->l)
 			dot = true;
-		else if (!isdigit((unsigned char)v->p[i]))
+		else if (!chars_is(v->p[i], CHARS_DIGIT))
 			return (false);
 	}
 	*is20 = (v->l == 7 && memcmp(v->p + 4, "2.0", 3) == 0);
@@ -166,12 +165,12 @@ pkt_request_line(struct pkt *p, struct pl line)
 		return (pkt_garbage(p, "bad method"));
 	if (!pkt_version_ok(&ver, &is20)) {
 		/* Trailing white space after the version, or none at all. */
-		if (ver.l == 0 || pkt_isws(line.p[line.l - 1]))
+		if (ver.l == 0 || chars_is(line.p[line.l - 1], CHARS_WS))
 			return (pkt_bad(p, "white space after SIP version"));
 		return (pkt_garbage(p, "bad request line"));
 	}
 	for (i = 0; i < p->p_ruri.l; i++)
-		if (pkt_islws(p->p_ruri.p[i]) || p->p_ruri.p[i] == '\0')
+		if (chars_islws(p->p_ruri.p[i]) || p->p_ruri.p[i] == '\0')
 			return (pkt_bad(p, "white space in Request-URI"));
 	if (p->p_ruri.l == 0 || p->p_ruri.p[0] == '<')
 		return (pkt_bad(p, "malformed Request-URI"));
@@ -188,7 +187,7 @@ pkt_hdr_id(const struct pl *name)
 
 	if (name->l == 0)
 		return (HDR_OTHER);
-	c0 = tolower((unsigned char)name->p[0]);
+	c0 = chars_lower((unsigned char)name->p[0]);
 	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		const struct hdr_name *hn = &hdr_names[i];
 
@@ -199,7 +198,7 @@ pkt_hdr_id(const struct pl *name)
 		}
 		/* Cheap tests first: length and first letter. */
 		if (hn->hn_len == name->l &&
-		    tolower((unsigned char)hn->hn_name[0]) == c0 &&
+		    chars_lower((unsigned char)hn->hn_name[0]) == c0 &&
 		    strncasecmp(name->p, hn->hn_name, name->l) == 0)
 			return (hn->hn_id);
 	}
@@ -228,7 +227,7 @@ pkt_add_hdr(struct pkt *p, size_t off, size_t end)
 		return (pkt_bad(p, "header line without a colon"));
 	name.p = s;
 	name.l = (size_t)(colon - s);
-	while (name.l > 0 && pkt_isws(name.p[name.l - 1]))
+	while (name.l > 0 && chars_is(name.p[name.l - 1], CHARS_WS))
 		name.l--;
 	if (!pkt_alltoken(&name))
 		return (pkt_bad(p, "malformed header name"));
@@ -272,7 +271,7 @@ pkt_headers(struct pkt *p, size_t off)
 			p->p_body = (uint32_t)(lf + 1);
 			return (v);
 		}
-		if (pkt_isws(p->p_buf[off])) {
+		if (chars_is(p->p_buf[off], CHARS_WS)) {
 			if (!open)
 				return (pkt_garbage(p, "folded first header"));
 		} else {
@@ -336,7 +335,7 @@ pkt_cseq(struct pkt *p)
 	if (pkt_single(p, HDR_CSEQ, &v, "missing CSeq") != PKT_OK)
 		return (PKT_BAD);
 	num.p = v.p;
-	while (i < v.l && isdigit((unsigned char)v.p[i]))
+	while (i < v.l && chars_is(v.p[i], CHARS_DIGIT))
 		i++;
 	num.l = i;
 	if (pkt_u32(&num, 0x7fffffff, &p->p_cseq) != 0)
@@ -361,7 +360,7 @@ pkt_ids(struct pkt *p)
 	    PKT_OK)
 		return (PKT_BAD);
 	for (i = 0; i < p->p_callid.l; i++)
-		if (pkt_islws(p->p_callid.p[i]))
+		if (chars_islws(p->p_callid.p[i]))
 			return (pkt_bad(p, "white space in Call-ID"));
 	if (p->p_callid.l == 0)
 		return (pkt_bad(p, "empty Call-ID"));

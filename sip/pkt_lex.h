@@ -1,63 +1,34 @@
 /*
  * The lexical pieces that the scanner (pkt.c) and the value parsers
- * (pkt_value.c) share: RFC 3261 25.1 token and white-space classes,
- * trimming, bounded decimals.  Private to those two files.
+ * (pkt_value.c) share on a struct pl: trimming, token runs, bounded
+ * decimals, over core/chars.h's classes.  Private to those two files.
  *
  * Needs <re.h> (struct pl).
  */
 #ifndef SW_SIP_PKT_LEX_H
 #define SW_SIP_PKT_LEX_H
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* RFC 3261 25.1 token characters (in pkt_value.c): alphanum and -.!%*_+`'~ */
-extern const uint8_t pkt_token_chars[256];
-
-static inline bool
-pkt_istoken(int c)
-{
-	return (pkt_token_chars[(uint8_t)c] != 0);
-}
-
-static inline bool
-pkt_isws(int c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-static inline bool
-pkt_islws(int c)
-{
-	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-}
+#include "core/chars.h"
 
 /* Trim linear white space (folding included) from both ends. */
 static inline void
 pkt_trim(struct pl *pl)
 {
-	while (pl->l > 0 && pkt_islws(pl->p[0])) {
-		pl->p++;
-		pl->l--;
-	}
-	while (pl->l > 0 && pkt_islws(pl->p[pl->l - 1]))
-		pl->l--;
+	size_t i = chars_skip(pl->p, pl->l, 0, CHARS_LWS);
+
+	pl->p += i;
+	pl->l = chars_rskip(pl->p, pl->l - i, CHARS_LWS);
 }
 
 static inline bool
 pkt_alltoken(const struct pl *pl)
 {
-	size_t i;
-
-	if (pl->l == 0)
-		return (false);
-	for (i = 0; i < pl->l; i++)
-		if (!pkt_istoken((unsigned char)pl->p[i]))
-			return (false);
-	return (true);
+	return (chars_all(pl->p, pl->l, CHARS_TOKEN));
 }
 
 /* Decimal digits only, value <= lim. */
@@ -70,7 +41,7 @@ pkt_u32(const struct pl *pl, uint32_t lim, uint32_t *v)
 	if (pl->l == 0 || pl->l > 10)
 		return (EBADMSG);
 	for (i = 0; i < pl->l; i++) {
-		if (!isdigit((unsigned char)pl->p[i]))
+		if (!chars_is(pl->p[i], CHARS_DIGIT))
 			return (EBADMSG);
 		n = n * 10 + (uint64_t)(pl->p[i] - '0');
 	}
@@ -84,8 +55,7 @@ pkt_u32(const struct pl *pl, uint32_t lim, uint32_t *v)
 static inline void
 pkt_skip_lws(const struct pl *pl, size_t *i)
 {
-	while (*i < pl->l && pkt_islws(pl->p[*i]))
-		(*i)++;
+	*i = chars_skip(pl->p, pl->l, *i, CHARS_LWS);
 }
 
 #endif

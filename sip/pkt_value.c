@@ -2,7 +2,6 @@
  * The values inside header lines; see pkt_value.h.  Grammar references
  * are RFC 3261 section 25.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -10,26 +9,6 @@
 
 #include "sip/pkt_lex.h"
 #include "sip/pkt_value.h"
-
-/* RFC 3261 25.1 token characters, for pkt_lex.h: alphanum and -.!%*_+`'~ */
-/* clang-format off */
-const uint8_t pkt_token_chars[256] = {
-	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1,
-	['+'] = 1, ['`'] = 1, ['\''] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1,
-};
-/* clang-format on */
 
 bool
 pkt_list_next(const struct pl *val, size_t *pos, struct pl *elem)
@@ -74,7 +53,7 @@ pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name, struct pl *val)
 
 	pkt_skip_lws(pl, &j);
 	name->p = pl->p + j;
-	while (j < pl->l && pkt_istoken((unsigned char)pl->p[j]))
+	while (j < pl->l && chars_istoken((unsigned char)pl->p[j]))
 		j++;
 	name->l = (size_t)(pl->p + j - name->p);
 	if (name->l == 0)
@@ -100,7 +79,7 @@ pkt_param_scan(const struct pl *pl, size_t *i, struct pl *name, struct pl *val)
 			 * quoted string would see other parameters).
 			 */
 			while (j < pl->l && pl->p[j] != ';' &&
-			    !pkt_islws(pl->p[j])) {
+			    !chars_islws(pl->p[j])) {
 				if (pl->p[j] == '"' || pl->p[j] == '\\')
 					return (EBADMSG);
 				j++;
@@ -189,7 +168,7 @@ pkt_hostport(const struct pl *hp, struct pl *host, uint16_t *port)
 		host->l = (size_t)((c ? c : end) - hp->p);
 		c = (c ? c : end);
 		for (i = 0; i < host->l; i++)
-			if (!isalnum((unsigned char)host->p[i]) &&
+			if (!chars_is(host->p[i], CHARS_ALNUM) &&
 			    host->p[i] != '-' && host->p[i] != '.')
 				return (EBADMSG);
 	}
@@ -218,7 +197,7 @@ pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
 	for (k = 0; k < 3; k++) {
 		pkt_skip_lws(e, i);
 		tok.p = e->p + *i;
-		while (*i < e->l && pkt_istoken((unsigned char)e->p[*i]))
+		while (*i < e->l && chars_istoken((unsigned char)e->p[*i]))
 			(*i)++;
 		tok.l = (size_t)(e->p + *i - tok.p);
 		if (tok.l == 0)
@@ -267,7 +246,7 @@ pkt_via_parse(struct pkt_via *v, const struct pl *elem)
 	if (pkt_via_proto(elem, &i, &v->v_tp) != 0)
 		return (EBADMSG);
 	j = i;
-	while (j < elem->l && elem->p[j] != ';' && !pkt_islws(elem->p[j]))
+	while (j < elem->l && elem->p[j] != ';' && !chars_islws(elem->p[j]))
 		j++;
 	hp.p = elem->p + i;
 	hp.l = j - i;
@@ -325,7 +304,8 @@ pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
 		if (i > 0)
 			return (EBADMSG);
 		n->n_uri.p = val->p;
-		while (i < val->l && val->p[i] != ';' && !pkt_islws(val->p[i]))
+		while (
+		    i < val->l && val->p[i] != ';' && !chars_islws(val->p[i]))
 			i++;
 		n->n_uri.l = i;
 		pkt_skip_lws(val, &i);

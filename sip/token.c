@@ -31,7 +31,11 @@ token_secret(const struct secrets *s, uint16_t id, size_t from)
 	return (-1);
 }
 
-/* Address bytes of sa into out (4 or 16); returns the count. */
+/*
+ * The address of sa as it is, into out (4 or 16); returns the count.  Not
+ * addr_bytes(): a flow token must give back the very socket address, so
+ * a v4-mapped one stays IPv6 (the reply leaves by the socket it came on).
+ */
 size_t
 token_addr(const struct sa *sa, uint8_t *out)
 {

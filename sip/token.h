@@ -61,7 +61,11 @@ bool dialog_token_check(struct mac *m, const struct secrets *s,
 
 /* The index in s of the first secret from index from with this id, or -1. */
 int token_secret(const struct secrets *s, uint16_t id, size_t from);
-/* Address bytes of sa into out (4 or 16); returns the count. */
+/*
+ * The address of sa as it is, into out (4 or 16); returns the count.  Not
+ * addr_bytes(): a flow token must give back the very socket address, so
+ * a v4-mapped one stays IPv6 (the reply leaves by the socket it came on).
+ */
 size_t token_addr(const struct sa *sa, uint8_t *out);
 /* Is transport tp a stream (TCP or TLS), whose flows name a connection? */
 bool token_stream(uint8_t tp);

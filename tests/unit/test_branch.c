@@ -394,6 +394,50 @@ START_TEST(test_branch_wrong_relay_v6)
 }
 END_TEST
 
+/* A relay from an IPv6 socket that received from IPv4 a.b.c.d. */
+static struct flow
+flow_mapped(enum transport tp, uint8_t lsock, uint8_t d, uint16_t port)
+{
+	const uint8_t a[16] = { [10] = 0xff,
+		[11] = 0xff,
+		[12] = 192,
+		[13] = 0,
+		[14] = 2,
+		[15] = d };
+	struct flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.f_tp = (uint8_t)tp;
+	f.f_lsock = lsock;
+	sa_init(&f.f_addr, AF_INET6);
+	sa_set_in6(&f.f_addr, a, port);
+	ck_assert_int_eq(sa_af(&f.f_addr), AF_INET6);
+	return (f);
+}
+
+/*
+ * A v4-mapped relay is the IPv4 host it maps (addr_bytes): the branch
+ * made for ::ffff:192.0.2.1 on an IPv6 socket verifies for 192.0.2.1,
+ * not for another host in either form.
+ */
+START_TEST(test_branch_v4_mapped_relay)
+{
+	char b[BRANCH_MAXLEN + 1];
+	struct flow relay = flow_mapped(TP_UDP, 1, 1, 40000), other;
+
+	branch_of(SET_A, &inv3261, &relay, b);
+	ck_assert(check_branch(SET_A, b, &relay));
+	other = flow_make(TP_UDP, 1, "192.0.2.1", 40000);
+	ck_assert(check_branch(SET_A, b, &other));
+	other = flow_mapped(TP_UDP, 1, 2, 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_make(TP_UDP, 1, "192.0.2.2", 40000);
+	ck_assert(!check_branch(SET_A, b, &other));
+	other = flow_mapped(TP_UDP, 1, 1, 40001);
+	ck_assert(!check_branch(SET_A, b, &other));
+}
+END_TEST
+
 /*
  * A TLS relay: the connection id is covered by the MAC (a response cannot
  * be steered to another connection), and the branch does not verify as
@@ -938,6 +982,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_branch_tamper_every_char, 0, nrelays);
 	tcase_add_test(tc, test_branch_wrong_relay);
 	tcase_add_test(tc, test_branch_wrong_relay_v6);
+	tcase_add_test(tc, test_branch_v4_mapped_relay);
 	tcase_add_test(tc, test_branch_wrong_relay_conn);
 	tcase_add_test(tc, test_branch_rotation);
 	tcase_add_test(tc, test_branch_layout);

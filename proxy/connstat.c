@@ -8,7 +8,7 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "proxy/connstat.h"
-#include "sip/branch.h"
+#include "sip/flow.h"
 
 #define CONNLOG_PERSEC 5
 

@@ -14,7 +14,7 @@
 #include <re.h>
 
 #include "proxy/inbox.h"
-#include "sip/branch.h"
+#include "sip/flow.h"
 
 /* One queued message. */
 struct inbox_msg {

@@ -2,7 +2,7 @@
  * A flow: where a message for a client (or the PBX) must go, as the
  * pipeline decides it and a transport carries it out.  The transport, the
  * index of our listener that talks to it, its address and, on TCP and
- * TLS, the connection (proxy/stream.h: the worker that owns it, its slot
+ * TLS, the connection (proxy/conntab.h: the worker that owns it, its slot
  * and the slot's generation, so a reused slot never matches an old id).
  *
  * sipwarden keeps no table of flows: a flow travels inside what it writes

@@ -3,7 +3,7 @@
  * transaction identity behind a branch (RFC 3261 16.11 and RFC 2543
  * requests), tampering with every character, other relays, rotation of
  * secrets, and hand-made tokens that carry a valid MAC but fields that
- * must be refused (built from the byte layouts in branch.h).
+ * must be refused (built from the byte layouts in branch.h and token.h).
  *
  * Secret sets are loaded through secrets_load() from files written into
  * a fresh mkdtemp() folder: A, then B+A (rotation: B signs, A verifies),
@@ -871,7 +871,7 @@ resign_token(int set, enum secret_use use, uint8_t *raw, size_t n, char *out)
 	return (b64url_encode(raw, n + FLOW_TAGLEN, out));
 }
 
-/* The layout in branch.h is the one in use. */
+/* The layout in token.h is the one in use. */
 START_TEST(test_flow_layout)
 {
 	char tok[FLOW_TOKEN_MAXLEN + 1], t[FLOW_TOKEN_MAXLEN + 16];

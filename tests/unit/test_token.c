@@ -103,7 +103,7 @@ dcheck(int k, const char *tok, const char *ftok, const char *callid)
 	return (dcheck_len(k, tok, strlen(tok), ftok, callid));
 }
 
-/* The token built here from the layout in branch.h, with set k's first
+/* The token built here from the layout in token.h, with set k's first
  * secret; head[0] is the version. */
 static void
 forge(int k, uint8_t version, const char *ftok, const char *callid,

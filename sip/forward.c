@@ -8,6 +8,7 @@
 
 #include "core/addr.h"
 #include "core/chars.h"
+#include "core/hex.h"
 #include "core/obuf.h"
 #include "sip/forward.h"
 #include "sip/pkt.h"
@@ -287,7 +288,11 @@ fwd_reply(struct obuf *ob, const struct pkt *p, const struct sa *src,
 	return (!ob->ob_full);
 }
 
-/* FNV-1a, 64 bits: not a MAC, only a stable tag. */
+/*
+ * FNV-1a, 64 bits: not a MAC, only a stable tag.  Unkeyed on purpose: the
+ * tag must be the same for every retransmission, whichever instance or
+ * worker answers it, and it guards nothing.
+ */
 static uint64_t
 fwd_fnv(uint64_t h, const void *p, size_t n)
 {
@@ -304,19 +309,25 @@ fwd_fnv(uint64_t h, const void *p, size_t n)
 void
 fwd_totag(const struct pkt *p, char out[17])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint64_t h = 0xcbf29ce484222325ULL;
+	uint8_t b[7];
 	int i;
 
 	h = fwd_fnv(h, p->p_callid.p, p->p_callid.l);
 	h = fwd_fnv(h, "|", 1);
 	h = fwd_fnv(h, p->p_from.n_tag.p, p->p_from.n_tag.l);
 	h = fwd_fnv(h, &p->p_cseq, sizeof(p->p_cseq));
+	/*
+	 * 14 hex digits, the lowest nibble of h first, as every release has
+	 * written them: instances of two releases answer a retransmission
+	 * with the same tag.
+	 */
+	for (i = 0; i < 7; i++)
+		b[i] = (uint8_t)((h >> (8 * i) & 15) << 4 |
+		    (h >> (8 * i + 4) & 15));
 	out[0] = 's';
 	out[1] = 'w';
-	for (i = 0; i < 14; i++)
-		out[2 + i] = hex[(h >> (4 * i)) & 15];
-	out[16] = '\0';
+	(void)hex_encode(b, sizeof(b), out + 2);
 }
 
 int

@@ -795,6 +795,21 @@ START_TEST(test_fwd_totag_format)
 }
 END_TEST
 
+/*
+ * The tag's value is the one every release has given this request, so
+ * that instances of two releases answer a retransmission alike.
+ */
+START_TEST(test_fwd_totag_value)
+{
+	char tag[17];
+
+	totag_of(TT_HEAD "From: <sip:alice@example.com>;tag=f1\r\n"
+			 "Call-ID: c1\r\nCSeq: 1 REGISTER\r\n\r\n",
+	    tag);
+	ck_assert_str_eq(tag, "swf8dfd870f7cf4d");
+}
+END_TEST
+
 /* Same Call-ID, From tag and CSeq: same tag, whatever else differs. */
 START_TEST(test_fwd_totag_deterministic)
 {
@@ -973,6 +988,7 @@ test_suite(void)
 	tcase_add_test(tc, test_fwd_reply_addr_spec_to);
 	tcase_add_test(tc, test_fwd_reply_too_small);
 	tcase_add_test(tc, test_fwd_totag_format);
+	tcase_add_test(tc, test_fwd_totag_value);
 	tcase_add_test(tc, test_fwd_totag_deterministic);
 	tcase_add_test(tc, test_fwd_totag_differs);
 	tcase_add_loop_test(tc, test_fwd_via_dest, 0,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # CPU per 1000 datagrams of a flood, for sipwarden and Kamailio side by side (issue 13).
 #
-#   tests/bench/flood.sh [-n COUNT] [-r RATE] [-m] TARGET...
+#   tests/bench/flood.sh [-n COUNT] [-r RATE] [-m] [-p RATES] TARGET...
 #
 # TARGET is `kamailio` (../shared/peers/kamailio-auth.cfg, its allow list set to 127.0.0.0/10)
 # or the path of a sipwarden binary (run with the config below). Each target in turn listens on
@@ -36,14 +36,23 @@
 #
 #   TARGET memory after=N rss_kib=R pss_kib=P
 #
-# Needs gcc, kamailio for the kamailio target.  Loopback only; every flood stops by itself.
+# With -p RATES (a comma list of flood rates, 0: as fast as the generator can), each target also
+# gets the phones run: for each rate, a fresh target (challenge_limit 1000: 200 phones behind one
+# address), a flood of unauthenticated REGISTERs from 65536 sources for 12 s, and meanwhile 200
+# phones (sipp, ../shared/peers/uac.xml: REGISTER, 401, REGISTER with MD5 digest, 200; 2000
+# registrations at 200/s, at most 200 at once, from 127.0.0.1 to a sipp UAS behind the target):
+#
+#   TARGET phones flood_rate=R offered=X phones_ok=N phones_failed=F kernel_drops=K
+#   TARGET phones highest_flood_rate_with_0_failures=R     (offered=X of that run; none: 0)
+#
+# Needs gcc, sip-tester (sipp) for -p, kamailio for the kamailio target.  Loopback only; every flood stops by itself.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 peers=$(cd "$here/../../../shared/peers" 2>/dev/null && pwd)
-count=100000 rate=10000 memory=0
-while getopts n:r:m o; do
+count=100000 rate=10000 memory=0 prates=
+while getopts n:r:mp: o; do
 	case $o in
-	n) count=$OPTARG ;; r) rate=$OPTARG ;; m) memory=1 ;;
+	n) count=$OPTARG ;; r) rate=$OPTARG ;; m) memory=1 ;; p) prates=$OPTARG ;;
 	*) sed -n '2,40p' "$0"; exit 2 ;;
 	esac
 done
@@ -80,8 +89,8 @@ rcvbuf_errors() {
 	awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
 }
 
-start_target() { # TARGET -> sets $proxy
-	local target=$1
+start_target() { # TARGET [CHALLENGE_LIMIT] -> sets $proxy
+	local target=$1 climit=${2:-5}
 	case $target in
 	kamailio)
 		command -v kamailio >/dev/null || { echo "flood.sh: kamailio is not installed"; exit 2; }
@@ -99,7 +108,7 @@ start_target() { # TARGET -> sets $proxy
 			users           users
 			algorithms      MD5
 			allow           127.0.0.0/10
-			challenge_limit 5
+			challenge_limit $climit
 			ban_after       1
 			ban_window      60
 			ban_time        600
@@ -158,6 +167,47 @@ for t in "$@"; do
 	fi
 	stop_target
 done
+phones_run() { # TARGET RATE -> prints a line, sets $phones_failed and $phones_offered
+	local t=$1 r=$2 n k0 k1 out uas ok fail
+	n=$((r * 12))
+	[ "$r" = 0 ] && n=100000000
+	timeout 120 sipp -sf "$peers/uas.xml" -i 127.0.0.1 -p 5180 -nostdin >/dev/null 2>&1 &
+	uas=$!
+	start_target "$t" 1000
+	k0=$(rcvbuf_errors)
+	"$work/flood" -k register -a 127.1.0.0 -s 65536 -n "$n" -r "$r" -t 12 127.0.0.1:5170 \
+		>"$work/flood.out" &
+	local fl=$!
+	sleep 1
+	rm -f "$work/stat.csv"
+	(cd "$work" && timeout 60 sipp -sf "$peers/uac.xml" -i 127.0.0.1 -p 5190 127.0.0.1:5170 \
+		-auth_uri bench.test -m 2000 -r 200 -l 200 -nostdin -trace_stat -stf "$work/stat.csv" \
+		-recv_timeout 4000 >/dev/null 2>&1)
+	wait "$fl"
+	k1=$(rcvbuf_errors)
+	ok=$(tail -1 "$work/stat.csv" 2>/dev/null | awk -F';' '{print $16}')
+	fail=$(tail -1 "$work/stat.csv" 2>/dev/null | awk -F';' '{print $18}')
+	stop_target
+	kill "$uas" 2>/dev/null
+	wait "$uas" 2>/dev/null
+	phones_failed=${fail:-2000}
+	[ -n "$ok" ] || phones_failed=2000
+	phones_offered=$(sed -n 's/.* offered_rate=\([0-9]*\).*/\1/p' "$work/flood.out")
+	printf '%s phones flood_rate=%s offered=%s phones_ok=%s phones_failed=%s kernel_drops=%s\n' \
+		"$t" "$r" "$phones_offered" "${ok:-0}" "$phones_failed" $((k1 - k0))
+}
+
+if [ -n "$prates" ]; then
+	command -v sipp >/dev/null || { echo "flood.sh: sipp is not installed (apt-get install sip-tester)"; exit 2; }
+	for t in "$@"; do
+		best=none
+		for r in ${prates//,/ }; do
+			phones_run "$t" "$r"
+			[ "$phones_failed" = 0 ] && best="$r (offered=$phones_offered)"
+		done
+		printf '%s phones highest_flood_rate_with_0_failures=%s\n' "$t" "$best"
+	done
+fi
 for cls in $classes; do
 	for t in "$@"; do
 		awk -v a="${cost[$cls,$t]}" -v b="${cost[$cls,$1]}" -v c="$cls" -v t="$t" \

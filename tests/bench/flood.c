@@ -25,7 +25,9 @@
  *
  * Loopback only: a TARGET or a source outside 127.0.0.0/8 is refused.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sendmmsg, recvmmsg, struct in_pktinfo */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -96,8 +98,8 @@ num(const char *s, unsigned long max, const char *what)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || *s == '\0' || *end != '\0' || v > max) {
-		fprintf(stderr, "flood: %s: not a number up to %lu: %s\n",
-		    what, max, s);
+		fprintf(stderr, "flood: %s: not a number up to %lu: %s\n", what,
+		    max, s);
 		exit(2);
 	}
 	return (v);
@@ -171,8 +173,9 @@ parse(int argc, char **argv, struct opts *o)
 	if (!loopback(ntohl(o->dst.sin_addr.s_addr)) || !loopback(o->first) ||
 	    !loopback(o->first + o->nsrc - 1) ||
 	    o->first + o->nsrc - 1 < o->first) {
-		fprintf(stderr, "flood: target and sources must be in "
-				"127.0.0.0/8\n");
+		fprintf(stderr,
+		    "flood: target and sources must be in "
+		    "127.0.0.0/8\n");
 		exit(2);
 	}
 }
@@ -250,7 +253,8 @@ drain(int fd, const struct opts *o, struct tally *t, char (*nonces)[MAXNCNT])
 				continue;
 			t->s401++;
 			/* Whom it went to: the Contact's host is the source. */
-			if (nonces == NULL || (p = strstr(m, "nonce=\"")) == NULL ||
+			if (nonces == NULL ||
+			    (p = strstr(m, "nonce=\"")) == NULL ||
 			    (q = strchr(p + 7, '"')) == NULL ||
 			    (size_t)(q - p - 7) >= MAXNCNT)
 				continue;
@@ -275,7 +279,8 @@ drain(int fd, const struct opts *o, struct tally *t, char (*nonces)[MAXNCNT])
 			}
 			if (a < o->first || a - o->first >= o->nsrc)
 				continue;
-			memcpy(nonces[a - o->first], p + 7, (size_t)(q - p - 7));
+			memcpy(nonces[a - o->first], p + 7,
+			    (size_t)(q - p - 7));
 			nonces[a - o->first][q - p - 7] = '\0';
 		}
 	}
@@ -283,13 +288,14 @@ drain(int fd, const struct opts *o, struct tally *t, char (*nonces)[MAXNCNT])
 
 /* Send up to n datagrams (one batch) built by build(); returns sent. */
 static int
-send_batch(int fd, const struct opts *o, enum kind k, unsigned long seq0,
-    int n, const uint32_t *src, char *const *auth)
+send_batch(int fd, const struct opts *o, enum kind k, unsigned long seq0, int n,
+    const uint32_t *src, char *const *auth)
 {
 	static char buf[BATCH][MSGMAX];
 	static char cbuf[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
+	struct sockaddr_in dst = o->dst;
 	int i, r;
 
 	memset(mm, 0, sizeof(mm));
@@ -299,12 +305,11 @@ send_batch(int fd, const struct opts *o, enum kind k, unsigned long seq0,
 		struct in_pktinfo pi;
 
 		iov[i].iov_base = buf[i];
-		iov[i].iov_len =
-		    build(o, k, seq0 + (unsigned long)i, src[i],
-			auth != NULL ? auth[i] : NULL, buf[i]);
+		iov[i].iov_len = build(o, k, seq0 + (unsigned long)i, src[i],
+		    auth != NULL ? auth[i] : NULL, buf[i]);
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = (void *)&o->dst;
+		mm[i].msg_hdr.msg_name = &dst;
 		mm[i].msg_hdr.msg_namelen = sizeof(o->dst);
 		mm[i].msg_hdr.msg_control = cbuf[i];
 		mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
@@ -353,10 +358,10 @@ run_flood(int fd, const struct opts *o, struct tally *t, double t0)
 			}
 		}
 		for (i = 0; i < n; i++)
-			src[i] = o->first + (uint32_t)((seq + (unsigned long)i) %
-						o->nsrc);
-		t->sent += (unsigned long)send_batch(fd, o, o->kind, seq, n, src,
-		    NULL);
+			src[i] = o->first +
+			    (uint32_t)((seq + (unsigned long)i) % o->nsrc);
+		t->sent += (unsigned long)send_batch(fd, o, o->kind, seq, n,
+		    src, NULL);
 		seq += (unsigned long)n;
 		drain(fd, o, t, NULL);
 	}
@@ -366,7 +371,7 @@ run_flood(int fd, const struct opts *o, struct tally *t, double t0)
 static void
 run_badauth(int fd, const struct opts *o, struct tally *t, double t0)
 {
-	char (*nonces)[MAXNCNT] = calloc(o->nsrc, MAXNCNT);
+	char(*nonces)[MAXNCNT] = calloc(o->nsrc, MAXNCNT);
 	static char authbuf[BATCH][MAXNCNT + 256];
 	char *auth[BATCH];
 	uint32_t src[BATCH];

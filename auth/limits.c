@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,12 @@ struct lbucket {
 struct limits {
 	struct siphash_key l_key; /* random: nobody can aim at a bucket */
 	struct lbucket *l_b;
+	/*
+	 * The latest end of any ban ever set: from then on no ban can be
+	 * active, and limits_banned() answers without a lock or a look at
+	 * the table (a flood from sources nobody banned costs nothing here).
+	 */
+	_Atomic uint32_t l_ban_end;
 };
 
 int
@@ -168,13 +175,26 @@ limits_banned(struct limits *l, const struct sa *src, uint32_t now)
 	struct lkey k;
 	bool banned;
 
+	if (now >= atomic_load_explicit(&l->l_ban_end, memory_order_acquire))
+		return (false);
 	b = limits_lock(l, src, &k);
 	e = limits_find(b, &k, false);
 	banned = e != NULL && e->e_ban_until > now;
-	if (e != NULL)
-		e->e_seen = now;
 	(void)pthread_mutex_unlock(&b->b_lock);
 	return (banned);
+}
+
+/* Raise l_ban_end to until (it never goes down). */
+static void
+limits_ban_end(struct limits *l, uint32_t until)
+{
+	uint32_t cur =
+	    atomic_load_explicit(&l->l_ban_end, memory_order_relaxed);
+
+	while (cur < until &&
+	    !atomic_compare_exchange_weak_explicit(&l->l_ban_end, &cur, until,
+		memory_order_release, memory_order_relaxed))
+		;
 }
 
 bool
@@ -197,6 +217,7 @@ limits_fail(struct limits *l, const struct sa *src, uint32_t now,
 	}
 	if (++e->e_fails >= ban_after && e->e_ban_until <= now) {
 		*failures = e->e_fails;
+		limits_ban_end(l, now + ban_time);
 		e->e_ban_until = now + ban_time;
 		e->e_fails = 0;
 		ban = true;

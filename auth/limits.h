@@ -9,10 +9,10 @@
  * of LIMITS_WAYS entries (a random key per process, so an attacker cannot
  * aim at a bucket).  A new source takes, in its bucket: a free entry, else
  * the least recently seen entry that is not banned, else the ban closest
- * to its end.  So memory never grows with the number of sources, a flood
- * of spoofed sources evicts idle sources first, and an active ban is
- * dropped early only when a whole bucket is banned.  Each bucket has its
- * own lock (striped).
+ * to its end (seen: a failure or a challenge; the ban check only reads).  So
+ * memory never grows with the number of sources, a flood of spoofed sources
+ * evicts idle sources first, and an active ban is dropped early only when a
+ * whole bucket is banned.  Each bucket has its own lock (striped).
  */
 #ifndef SW_AUTH_LIMITS_H
 #define SW_AUTH_LIMITS_H
@@ -35,7 +35,10 @@ typedef void(limits_unban_h)(const char *addr, void *arg);
 int limits_alloc(struct limits **lp);
 void limits_free(struct limits *l);
 
-/* Is the source banned at now (seconds)? */
+/*
+ * Is the source banned at now (seconds)?  Reads only; while no ban is
+ * active it takes no lock and reads no entry.
+ */
 bool limits_banned(struct limits *l, const struct sa *src, uint32_t now);
 /*
  * Count a failed authentication at now.  When this makes ban_after

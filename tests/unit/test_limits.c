@@ -148,6 +148,27 @@ START_TEST(test_limits_challenge_bucket)
 }
 END_TEST
 
+/*
+ * A later, shorter ban does not hide an earlier, longer one (the check
+ * skips the table only once every ban ever set has ended), and once all
+ * have ended nobody is banned.
+ */
+START_TEST(test_limits_shorter_ban_after_longer)
+{
+	unsigned f = 0;
+
+	ck_assert(!limits_banned(l, &a4, 1000));
+	ck_assert(limits_fail(l, &a4, 1000, 1, 60, 600, &f));
+	ck_assert(limits_fail(l, &b4, 1100, 1, 60, 100, &f));
+	ck_assert(limits_banned(l, &b4, 1150));
+	ck_assert(!limits_banned(l, &b4, 1200));
+	ck_assert(limits_banned(l, &a4, 1300));
+	ck_assert(limits_banned(l, &a4, 1599));
+	ck_assert(!limits_banned(l, &a4, 1600));
+	ck_assert(!limits_banned(l, &b4, 1600));
+}
+END_TEST
+
 START_TEST(test_limits_flood_does_not_evict_a_ban)
 {
 	struct sa s;
@@ -198,6 +219,7 @@ test_suite(void)
 	tcase_add_test(tc, test_limits_ipv6_is_its_64_and_mapped_is_v4);
 	tcase_add_test(tc, test_limits_sweep_ends_bans);
 	tcase_add_test(tc, test_limits_challenge_bucket);
+	tcase_add_test(tc, test_limits_shorter_ban_after_longer);
 	tcase_add_test(tc, test_limits_flood_does_not_evict_a_ban);
 	tcase_add_test(tc, test_limits_table_full_of_bans);
 	suite_add_tcase(s, tc);

@@ -51,6 +51,33 @@ chars_lower(int c)
 	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
+/*
+ * Are the l bytes at p the litlen bytes of lit, ASCII letters in either
+ * case?  No locale, no strlen: litlen is known where lit is written (see
+ * CHARS_PLEQI), and the length is compared first.  Bytes outside A-Z and
+ * a-z, those above 0x7f and NUL among them, must be equal.
+ */
+static inline bool
+chars_eqi(const char *p, size_t l, const char *lit, size_t litlen)
+{
+	size_t i;
+
+	if (l != litlen)
+		return (false);
+	for (i = 0; i < l; i++)
+		if (chars_lower((uint8_t)p[i]) != chars_lower((uint8_t)lit[i]))
+			return (false);
+	return (true);
+}
+
+/*
+ * chars_eqi of a libre struct pl (pointer pl) and a string literal lit:
+ * pl_strcasecmp(pl, lit) == 0 in the C locale, without its strlen.  The
+ * struct needs to be complete only where the macro is used.
+ */
+#define CHARS_PLEQI(pl, lit)                                                   \
+	chars_eqi((pl)->p, (pl)->l, "" lit, sizeof(lit) - 1)
+
 /* The first index from i (<= len) on whose byte is in none of cls, or len. */
 size_t chars_skip(const char *p, size_t len, size_t i, unsigned cls);
 /* len without the bytes of cls at the end of p. */

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/rand.h>
 
@@ -77,7 +76,7 @@ authn_fini(struct authn *an)
 static bool
 authn_is_register(const struct pkt *p)
 {
-	return (pkt_method_is(&p->p_method, "REGISTER"));
+	return (PKT_METHOD_IS(&p->p_method, "REGISTER"));
 }
 
 /*
@@ -92,7 +91,7 @@ authn_raw_realm(const struct pl *v, const char *realm)
 	size_t rl = strlen(realm), i, j;
 
 	for (i = 0; i + 5 <= v->l; i++) {
-		if (strncasecmp(v->p + i, "realm", 5) != 0)
+		if (!chars_eqi(v->p + i, 5, "realm", 5))
 			continue;
 		j = i + 5;
 		j = chars_skip(v->p, v->l, j, CHARS_WS);
@@ -322,8 +321,8 @@ authn_uri_ok(const struct snapshot *sn, const struct pkt *p,
 	    snapshot_uri_self(sn, uri, &user, &params) < 0 || user.l > 0)
 		return (false);
 	while (pkt_param_next(&params, &pos, &name, &val, &whole))
-		if (pl_strcasecmp(&name, "transport") != 0 &&
-		    pl_strcasecmp(&name, "lr") != 0)
+		if (!CHARS_PLEQI(&name, "transport") &&
+		    !CHARS_PLEQI(&name, "lr"))
 			return (false);
 	return (pos >= params.l);
 }

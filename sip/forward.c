@@ -54,8 +54,8 @@ fwd_via_params(struct obuf *ob, const struct pl *params)
 	size_t pos = 0;
 
 	while (pkt_param_next(params, &pos, &name, &val, &whole)) {
-		if (pl_strcasecmp(&name, "received") != 0 &&
-		    pl_strcasecmp(&name, "rport") != 0)
+		if (!CHARS_PLEQI(&name, "received") &&
+		    !CHARS_PLEQI(&name, "rport"))
 			obuf_putpl(ob, &whole);
 	}
 }

@@ -24,8 +24,12 @@
 #include "sip/snapshot.h"
 #include "sip/stage.h"
 
-static const char *const method_names[] = {
-#define X(m) #m,
+/* The methods we count, with their lengths: no strlen per lookup. */
+static const struct {
+	const char *mn_name;
+	size_t mn_len;
+} method_names[] = {
+#define X(m) { #m, sizeof(#m) - 1 },
 	PIPE_METHODS(X)
 #undef X
 };
@@ -70,7 +74,8 @@ pipe_method(const struct pl *m)
 	size_t i;
 
 	for (i = 0; i < PM_OTHER; i++)
-		if (pl_strcmp(m, method_names[i]) == 0)
+		if (pkt_method_eq(m, method_names[i].mn_name,
+			method_names[i].mn_len))
 			return ((enum pipe_method)i);
 	return (PM_OTHER);
 }
@@ -141,14 +146,14 @@ pipe_request(struct pipe_req *pr, enum pkt_verdict v)
 	stage_count(
 	    &pr->pr_pc->pc_stats.ps_requests[pipe_method(&p->p_method)]);
 	if (v == PKT_BAD) {
-		if (pkt_method_is(&p->p_method, "ACK"))
+		if (PKT_METHOD_IS(&p->p_method, "ACK"))
 			action_drop(pr, DROP_MALFORMED, p->p_why);
 		else
 			action_reply(pr, 400, "Bad Request", p->p_why);
 		return;
 	}
 	if (p->p_has_maxfwd && p->p_maxfwd == 0) {
-		if (pkt_method_is(&p->p_method, "ACK"))
+		if (PKT_METHOD_IS(&p->p_method, "ACK"))
 			action_drop(pr, DROP_MALFORMED, "Max-Forwards 0");
 		else
 			action_reply(pr, 483, "Too Many Hops",
@@ -195,7 +200,7 @@ pipeline_flow_failed(struct pctx *pc, const struct snapshot *sn,
 	pipe_classify(sn, gone, now_ms, &so);
 	if (mac_bind(pc->pc_mac, sn->sn_secrets, sn->sn_gen) != 0 ||
 	    pkt_scan(p, msg, len) != PKT_OK || !p->p_req ||
-	    pkt_method_is(&p->p_method, "ACK")) {
+	    PKT_METHOD_IS(&p->p_method, "ACK")) {
 		log_event(LOGL_DEBUG, "flow_failed", &gone->f_addr, "reply=%s",
 		    "none");
 		return;

@@ -18,35 +18,40 @@ struct hdr_name {
 	const char *hn_name;
 	size_t hn_len;
 	char hn_compact; /* 0: none */
-	enum pkt_hid hn_id;
 };
 
 /* clang-format off */
-#define HN(name, compact, id) { name, sizeof(name) - 1, compact, id }
+#define HN(id, name, compact) [id] = { name, sizeof(name) - 1, compact }
 /* clang-format on */
 
-static const struct hdr_name hdr_names[] = {
-	HN("Via", 'v', HDR_VIA),
-	HN("Route", 0, HDR_ROUTE),
-	HN("Record-Route", 0, HDR_RECORD_ROUTE),
-	HN("Max-Forwards", 0, HDR_MAX_FORWARDS),
-	HN("CSeq", 0, HDR_CSEQ),
-	HN("Call-ID", 'i', HDR_CALL_ID),
-	HN("From", 'f', HDR_FROM),
-	HN("To", 't', HDR_TO),
-	HN("Content-Length", 'l', HDR_CONTENT_LENGTH),
-	HN("Contact", 'm', HDR_CONTACT),
-	HN("Path", 0, HDR_PATH),
-	HN("Authorization", 0, HDR_AUTHORIZATION),
-	HN("Proxy-Authorization", 0, HDR_PROXY_AUTHORIZATION),
-	HN("Proxy-Require", 0, HDR_PROXY_REQUIRE),
-	HN("Supported", 'k', HDR_SUPPORTED),
+/* By id; pkt_hdr_full() knows which one a name of each length can be. */
+static const struct hdr_name hdr_names[HDR_NIDS] = {
+	HN(HDR_VIA, "Via", 'v'),
+	HN(HDR_ROUTE, "Route", 0),
+	HN(HDR_RECORD_ROUTE, "Record-Route", 0),
+	HN(HDR_MAX_FORWARDS, "Max-Forwards", 0),
+	HN(HDR_CSEQ, "CSeq", 0),
+	HN(HDR_CALL_ID, "Call-ID", 'i'),
+	HN(HDR_FROM, "From", 'f'),
+	HN(HDR_TO, "To", 't'),
+	HN(HDR_CONTENT_LENGTH, "Content-Length", 'l'),
+	HN(HDR_CONTACT, "Contact", 'm'),
+	HN(HDR_PATH, "Path", 0),
+	HN(HDR_AUTHORIZATION, "Authorization", 0),
+	HN(HDR_PROXY_AUTHORIZATION, "Proxy-Authorization", 0),
+	HN(HDR_PROXY_REQUIRE, "Proxy-Require", 0),
+	HN(HDR_SUPPORTED, "Supported", 'k'),
 };
 
-bool
-pkt_method_is(const struct pl *method, const char *m)
+#undef HN
+
+const char *
+pkt_hdr_name(enum pkt_hid id, char *compact)
 {
-	return (pl_strcmp(method, m) == 0);
+	if (id <= HDR_OTHER || id >= HDR_NIDS)
+		return (NULL);
+	*compact = hdr_names[id].hn_compact;
+	return (hdr_names[id].hn_name);
 }
 
 /* The end of the line starting at off: offset of its LF, or len. */
@@ -75,7 +80,7 @@ pkt_version_ok(const struct pl *v, bool *is20)
 	size_t i;
 	bool dot = false;
 
-	if (v->l < 7 || strncasecmp(v->p, "SIP/", 4) != 0)
+	if (v->l < 7 || !chars_eqi(v->p, 4, "SIP/", 4))
 		return (false);
 	for (i = 4; i < v->l; i++) {
 		if (v->p[i] == '.' && !dot && i > 4 && i + 1 < v->l)
@@ -179,30 +184,80 @@ pkt_request_line(struct pkt *p, struct pl line)
 	return (PKT_OK);
 }
 
+/* The compact form c (in lower case): the header whose letter it is. */
+static enum pkt_hid
+pkt_hdr_compact(int c)
+{
+	switch (c) {
+	case 'v':
+		return (HDR_VIA);
+	case 'i':
+		return (HDR_CALL_ID);
+	case 'f':
+		return (HDR_FROM);
+	case 't':
+		return (HDR_TO);
+	case 'l':
+		return (HDR_CONTENT_LENGTH);
+	case 'm':
+		return (HDR_CONTACT);
+	case 'k':
+		return (HDR_SUPPORTED);
+	default:
+		return (HDR_OTHER);
+	}
+}
+
+/*
+ * The one header a full name of length l can be, told apart by its first
+ * (c0) or second (c1) letter in lower case where two names have that
+ * length; HDR_OTHER when none can.  The caller compares the whole name.
+ */
+static enum pkt_hid
+pkt_hdr_full(size_t l, int c0, int c1)
+{
+	switch (l) {
+	case 2:
+		return (HDR_TO);
+	case 3:
+		return (HDR_VIA);
+	case 4:
+		return (c0 == 'c' ? HDR_CSEQ : c0 == 'f' ? HDR_FROM : HDR_PATH);
+	case 5:
+		return (HDR_ROUTE);
+	case 7:
+		return (c1 == 'a' ? HDR_CALL_ID : HDR_CONTACT);
+	case 9:
+		return (HDR_SUPPORTED);
+	case 12:
+		return (c0 == 'r' ? HDR_RECORD_ROUTE : HDR_MAX_FORWARDS);
+	case 13:
+		return (c0 == 'a' ? HDR_AUTHORIZATION : HDR_PROXY_REQUIRE);
+	case 14:
+		return (HDR_CONTENT_LENGTH);
+	case 19:
+		return (HDR_PROXY_AUTHORIZATION);
+	default:
+		return (HDR_OTHER);
+	}
+}
+
 static enum pkt_hid
 pkt_hdr_id(const struct pl *name)
 {
-	size_t i;
-	int c0;
+	enum pkt_hid id;
 
 	if (name->l == 0)
 		return (HDR_OTHER);
-	c0 = chars_lower((unsigned char)name->p[0]);
-	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
-		const struct hdr_name *hn = &hdr_names[i];
-
-		if (name->l == 1) {
-			if (hn->hn_compact == c0)
-				return (hn->hn_id);
-			continue;
-		}
-		/* Cheap tests first: length and first letter. */
-		if (hn->hn_len == name->l &&
-		    chars_lower((unsigned char)hn->hn_name[0]) == c0 &&
-		    strncasecmp(name->p, hn->hn_name, name->l) == 0)
-			return (hn->hn_id);
-	}
-	return (HDR_OTHER);
+	if (name->l == 1)
+		return (pkt_hdr_compact(chars_lower((uint8_t)name->p[0])));
+	id = pkt_hdr_full(name->l, chars_lower((uint8_t)name->p[0]),
+	    chars_lower((uint8_t)name->p[1]));
+	if (id == HDR_OTHER ||
+	    !chars_eqi(name->p, name->l, hdr_names[id].hn_name,
+		hdr_names[id].hn_len))
+		return (HDR_OTHER);
+	return (id);
 }
 
 static enum pkt_verdict
@@ -434,7 +489,7 @@ pkt_scan(struct pkt *p, const char *buf, size_t len)
 		return (pkt_garbage(p, "no start line"));
 	line = pkt_line(buf, 0, lf);
 	p->p_slen = (uint32_t)(lf + 1);
-	if (line.l >= 4 && strncasecmp(line.p, "SIP/", 4) == 0)
+	if (line.l >= 4 && chars_eqi(line.p, 4, "SIP/", 4))
 		v = pkt_status_line(p, line);
 	else
 		v = pkt_request_line(p, line);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sip/pkt_value.h"
 
@@ -105,7 +106,22 @@ struct pkt {
  */
 enum pkt_verdict pkt_scan(struct pkt *p, const char *buf, size_t len);
 
-/* Is the method (start line or CSeq) equal to m (case-sensitive)? */
-bool pkt_method_is(const struct pl *method, const char *m);
+/*
+ * Is the method (start line or CSeq) the string literal m (case-sensitive)?
+ * Its length is the literal's, known where it is written: no strlen.
+ */
+#define PKT_METHOD_IS(method, m) pkt_method_eq((method), "" m, sizeof(m) - 1)
+
+static inline bool
+pkt_method_eq(const struct pl *method, const char *m, size_t mlen)
+{
+	return (method->l == mlen && memcmp(method->p, m, mlen) == 0);
+}
+
+/*
+ * The full name of header id and its compact form (0: none), NULL for
+ * HDR_OTHER and past the last id (for tests).
+ */
+const char *pkt_hdr_name(enum pkt_hid id, char *compact);
 
 #endif

@@ -111,7 +111,8 @@ pkt_param_next(const struct pl *params, size_t *pos, struct pl *name,
 }
 
 bool
-pkt_param(const struct pl *params, const char *name, struct pl *val)
+pkt_param(const struct pl *params, const char *name, size_t namelen,
+    struct pl *val)
 {
 	struct pl n, v;
 	size_t i = 0;
@@ -119,7 +120,7 @@ pkt_param(const struct pl *params, const char *name, struct pl *val)
 	while (i < params->l && params->p[i] == ';') {
 		if (pkt_param_scan(params, &i, &n, &v) != 0)
 			return (false);
-		if (pl_strcasecmp(&n, name) == 0) {
+		if (chars_eqi(n.p, n.l, name, namelen)) {
 			if (val != NULL)
 				*val = v;
 			return (true);
@@ -190,7 +191,6 @@ pkt_hostport(const struct pl *hp, struct pl *host, uint16_t *port)
 static int
 pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
 {
-	static const char *want[] = { "SIP", "2.0" };
 	struct pl tok;
 	int k;
 
@@ -202,7 +202,8 @@ pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
 		tok.l = (size_t)(e->p + *i - tok.p);
 		if (tok.l == 0)
 			return (EBADMSG);
-		if (k < 2 && pl_strcasecmp(&tok, want[k]) != 0)
+		if ((k == 0 && !CHARS_PLEQI(&tok, "SIP")) ||
+		    (k == 1 && !CHARS_PLEQI(&tok, "2.0")))
 			return (EBADMSG);
 		pkt_skip_lws(e, i);
 		if (k < 2 && (*i >= e->l || e->p[(*i)++] != '/'))
@@ -226,7 +227,7 @@ pkt_via_branch(const struct pl *params, struct pl *branch)
 	while (i < params->l) {
 		if (pkt_param_scan(params, &i, &n, &v) != 0)
 			return (EBADMSG);
-		if (pl_strcasecmp(&n, "branch") != 0)
+		if (!CHARS_PLEQI(&n, "branch"))
 			continue;
 		if (seen++ > 0 || !pkt_alltoken(&v))
 			return (EBADMSG);
@@ -258,8 +259,8 @@ pkt_via_parse(struct pkt_via *v, const struct pl *elem)
 	if (pkt_params_check(&v->v_params) != 0 ||
 	    pkt_via_branch(&v->v_params, &v->v_branch) != 0)
 		return (EBADMSG);
-	(void)pkt_param(&v->v_params, "received", &v->v_received);
-	v->v_rport = pkt_param(&v->v_params, "rport", &v->v_rportval);
+	(void)PKT_PARAM(&v->v_params, "received", &v->v_received);
+	v->v_rport = PKT_PARAM(&v->v_params, "rport", &v->v_rportval);
 	v->v_set = true;
 	return (0);
 }
@@ -314,7 +315,7 @@ pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
 	n->n_params.l = val->l - i;
 	if (n->n_uri.l == 0 || pkt_params_check(&n->n_params) != 0)
 		return (EBADMSG);
-	if (pkt_param(&n->n_params, "tag", &n->n_tag) && n->n_tag.l == 0)
+	if (PKT_PARAM(&n->n_params, "tag", &n->n_tag) && n->n_tag.l == 0)
 		return (EBADMSG); /* ";tag" without a value */
 	return (0);
 }
@@ -334,7 +335,7 @@ pkt_uri_hostport(const struct pl *uri, struct pl *user, struct pl *host,
 	rest.l = (size_t)(uri->p + uri->l - rest.p);
 	hp.p = uri->p;
 	hp.l = (size_t)(colon - uri->p);
-	if (pl_strcasecmp(&hp, "sip") != 0 && pl_strcasecmp(&hp, "sips") != 0)
+	if (!CHARS_PLEQI(&hp, "sip") && !CHARS_PLEQI(&hp, "sips"))
 		return (EPROTONOSUPPORT);
 	q = memchr(rest.p, '?', rest.l);
 	if (q != NULL)

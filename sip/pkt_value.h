@@ -53,8 +53,14 @@ int pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val);
  */
 bool pkt_param_next(const struct pl *params, size_t *pos, struct pl *name,
     struct pl *val, struct pl *whole);
-/* The value of ;name[=value] in a parameter list (";a=b;c"). */
-bool pkt_param(const struct pl *params, const char *name, struct pl *val);
+/*
+ * The value of ;name[=value] in a parameter list (";a=b;c"), name the
+ * namelen bytes at name in any case.  PKT_PARAM passes a literal's length.
+ */
+bool pkt_param(const struct pl *params, const char *name, size_t namelen,
+    struct pl *val);
+#define PKT_PARAM(params, name, val)                                           \
+	pkt_param((params), "" name, sizeof(name) - 1, (val))
 /* Host and port of a sip: / sips: URI; port 0 when none. */
 int pkt_uri_hostport(const struct pl *uri, struct pl *user, struct pl *host,
     uint16_t *port, struct pl *params);

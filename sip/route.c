@@ -3,11 +3,11 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include <re.h>
 
 #include "core/addr.h"
+#include "core/chars.h"
 #include "core/obuf.h"
 #include "sip/pkt.h"
 #include "sip/pkt_value.h"
@@ -31,7 +31,7 @@ route_uri(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 	char tok[FLOW_TOKEN_MAXLEN + 1], dtok[DIALOG_TOKEN_LEN + 1];
 	const struct pl *ruri = &p->p_ruri;
 	bool sips = sl->sl_tp == TP_TLS && ruri->l > 5 &&
-	    strncasecmp(ruri->p, "sips:", 5) == 0;
+	    chars_eqi(ruri->p, 5, "sips:", 5);
 	struct pl ftok;
 	struct obuf ob;
 
@@ -84,7 +84,7 @@ route_tokens(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 	}
 	if (rt->rt_dialog != 0 ||
 	    pkt_uri_hostport(&na->n_uri, &swt, &host, &port, &params) != 0 ||
-	    !pkt_param(&params, "swt", &swt))
+	    !PKT_PARAM(&params, "swt", &swt))
 		return;
 	ok = dialog_token_check(m, sn->sn_secrets, &swt, user, &p->p_callid);
 	rt->rt_dialog = ok ? 1 : -1;

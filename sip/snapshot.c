@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/ssl.h>
 
@@ -16,6 +15,7 @@
 #include "auth/secrets.h"
 #include "auth/users.h"
 #include "core/addr.h"
+#include "core/chars.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "sip/pkt_value.h"
@@ -200,9 +200,9 @@ snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
 		return (-1);
 	/* No port: 5061 for sips: and transport=tls (RFC 3263 4.2). */
 	if (port == 0)
-		port = (uri->l > 5 && strncasecmp(uri->p, "sips:", 5) == 0) ||
-			(pkt_param(params, "transport", &tp) &&
-			    pl_strcasecmp(&tp, "tls") == 0) ?
+		port = (uri->l > 5 && chars_eqi(uri->p, 5, "sips:", 5)) ||
+			(PKT_PARAM(params, "transport", &tp) &&
+			    CHARS_PLEQI(&tp, "tls")) ?
 		    5061 :
 		    5060;
 	return (snapshot_find_self(sn, &host, port));

@@ -11,6 +11,7 @@
 
 #include "auth/limits.h"
 #include "core/addr.h"
+#include "core/chars.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/obuf.h"
@@ -53,9 +54,9 @@ stage_dialog_creating(const struct pkt *p)
 {
 	if (p->p_to.n_tag.l > 0)
 		return (false);
-	return (pkt_method_is(&p->p_method, "INVITE") ||
-	    pkt_method_is(&p->p_method, "SUBSCRIBE") ||
-	    pkt_method_is(&p->p_method, "REFER"));
+	return (PKT_METHOD_IS(&p->p_method, "INVITE") ||
+	    PKT_METHOD_IS(&p->p_method, "SUBSCRIBE") ||
+	    PKT_METHOD_IS(&p->p_method, "REFER"));
 }
 
 /*
@@ -74,7 +75,7 @@ stage_supports_path(const struct pkt *p)
 			continue;
 		pos = 0;
 		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem))
-			if (pl_strcasecmp(&elem, "path") == 0)
+			if (CHARS_PLEQI(&elem, "path"))
 				return (true);
 	}
 	return (false);
@@ -168,7 +169,7 @@ stage_challenge(struct pipe_req *pr, bool stale)
 {
 	const struct pkt *p = pr->pr_p;
 	const struct source *so = pr->pr_so;
-	bool reg = pkt_method_is(&p->p_method, "REGISTER");
+	bool reg = PKT_METHOD_IS(&p->p_method, "REGISTER");
 	char hdrs[1024];
 	struct obuf ob;
 
@@ -257,7 +258,7 @@ stage_to_upstream(struct pipe_req *pr)
 {
 	const struct pkt *p = pr->pr_p;
 	const struct snapshot *sn = pr->pr_sn;
-	bool ack = pkt_method_is(&p->p_method, "ACK");
+	bool ack = PKT_METHOD_IS(&p->p_method, "ACK");
 	struct authn_result res;
 	struct route_ours rt;
 	struct flow dst;
@@ -278,7 +279,7 @@ stage_to_upstream(struct pipe_req *pr)
 		return;
 	}
 	/* ACK and CANCEL are never challenged (RFC 3261 22.1). */
-	if (!ack && !pkt_method_is(&p->p_method, "CANCEL") &&
+	if (!ack && !PKT_METHOD_IS(&p->p_method, "CANCEL") &&
 	    !stage_authenticate(pr, &rt, &res))
 		return;
 	/* Passed unchecked: our realm's credentials go all the same. */
@@ -289,7 +290,7 @@ stage_to_upstream(struct pipe_req *pr)
 	dst.f_lsock = (uint8_t)sn->sn_upl;
 	dst.f_addr = sn->sn_cfg->c_upstream.cs_addr;
 	stage_forward(pr, &dst, rt.rt_n, pr->pr_so->so_flow,
-	    pkt_method_is(&p->p_method, "REGISTER"), res.ar_strip,
+	    PKT_METHOD_IS(&p->p_method, "REGISTER"), res.ar_strip,
 	    res.ar_nstrip);
 }
 
@@ -320,11 +321,11 @@ stage_to_client(struct pipe_req *pr)
 static int
 stage_via_tp(const struct pl *tp, uint8_t *out)
 {
-	if (pl_strcasecmp(tp, "UDP") == 0)
+	if (CHARS_PLEQI(tp, "UDP"))
 		*out = TP_UDP;
-	else if (pl_strcasecmp(tp, "TCP") == 0)
+	else if (CHARS_PLEQI(tp, "TCP"))
 		*out = TP_TCP;
-	else if (pl_strcasecmp(tp, "TLS") == 0)
+	else if (CHARS_PLEQI(tp, "TLS"))
 		*out = TP_TLS;
 	else
 		return (EPROTONOSUPPORT);

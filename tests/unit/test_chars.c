@@ -1,10 +1,14 @@
 /*
  * core/chars.c: every byte's classes against the definitions written out
  * here as sets (RFC 3261 25.1 token, LWS, C's isspace in the C locale),
- * bytes above 0x7f in none, and the skip helpers at their edges.
+ * bytes above 0x7f in none, the skip helpers at their edges, and the
+ * case-insensitive compare against strncasecmp in the C locale.
  */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
+
+#include <re.h>
 
 #include "core/chars.h"
 #include "tests.h"
@@ -122,6 +126,89 @@ START_TEST(test_chars_all)
 }
 END_TEST
 
+/* A literal and its length, NULs inside included. */
+#define LIT(s) s, sizeof(s) - 1
+
+static const struct {
+	const char *p;
+	size_t l;
+	const char *lit;
+	size_t litlen;
+	bool want;
+} eqi_cases[] = {
+	{ "branch", 6, LIT("branch"), true },
+	{ "BRANCH", 6, LIT("branch"), true },
+	{ "BrAnCh", 6, LIT("bRaNcH"), true },
+	{ "Call-ID", 7, LIT("call-id"), true },
+	{ "branch", 6, LIT("branc"), false },  /* longer */
+	{ "branc", 5, LIT("branch"), false },  /* a prefix */
+	{ "branchx", 6, LIT("branch"), true }, /* l bounds p, not a NUL */
+	{ "branchx", 7, LIT("branch"), false },
+	{ "brbnch", 6, LIT("branch"), false },
+	{ "", 0, LIT(""), true },
+	{ "", 0, LIT("a"), false },
+	{ "a", 1, LIT(""), false },
+	{ "x", 0, LIT(""), true },
+	/* Only A-Z fold: not '@' / '`', '[' / '{', nor bytes above 0x7f. */
+	{ "@", 1, LIT("`"), false },
+	{ "[", 1, LIT("{"), false },
+	{ "\xc4", 1, LIT("\xe4"), false },
+	{ "\xe4", 1, LIT("\xe4"), true },
+	{ "a\xff", 2, LIT("A\xff"), true },
+	{ "a\xdf", 2, LIT("A\xff"), false },
+	/* NUL is a byte like any other. */
+	{ "a\0b", 3, LIT("A\0B"), true },
+	{ "a\0b", 3, LIT("A\0C"), false },
+};
+
+START_TEST(test_chars_eqi)
+{
+	ck_assert_int_eq(chars_eqi(eqi_cases[_i].p, eqi_cases[_i].l,
+			     eqi_cases[_i].lit, eqi_cases[_i].litlen),
+	    eqi_cases[_i].want);
+}
+END_TEST
+
+/* For every pair of bytes: strncasecmp's answer in the C locale. */
+START_TEST(test_chars_eqi_every_pair)
+{
+	char a[1], b[1];
+	int x, y;
+
+	for (x = 1; x < 256; x++) {
+		for (y = 1; y < 256; y++) {
+			a[0] = (char)x;
+			b[0] = (char)y;
+			ck_assert_msg(chars_eqi(a, 1, b, 1) ==
+				(strncasecmp(a, b, 1) == 0),
+			    "bytes %#x %#x", (unsigned)x, (unsigned)y);
+		}
+	}
+}
+END_TEST
+
+/* The struct pl macro passes the literal's length, not a strlen's. */
+START_TEST(test_chars_pleqi)
+{
+	struct pl pl;
+
+	pl_set_str(&pl, "Received");
+	ck_assert(CHARS_PLEQI(&pl, "received"));
+	ck_assert(CHARS_PLEQI(&pl, "RECEIVED"));
+	ck_assert(!CHARS_PLEQI(&pl, "receive"));
+	ck_assert(!CHARS_PLEQI(&pl, "receivedx"));
+	pl.l = 7;
+	ck_assert(CHARS_PLEQI(&pl, "receive"));
+	pl.l = 0;
+	ck_assert(CHARS_PLEQI(&pl, ""));
+	ck_assert(!CHARS_PLEQI(&pl, "r"));
+	pl.p = "a\0b";
+	pl.l = 3;
+	ck_assert(CHARS_PLEQI(&pl, "A\0B"));
+	ck_assert(!CHARS_PLEQI(&pl, "A"));
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -136,6 +223,10 @@ test_suite(void)
 	tcase_add_test(tc, test_chars_skip);
 	tcase_add_test(tc, test_chars_rskip);
 	tcase_add_test(tc, test_chars_all);
+	tcase_add_loop_test(tc, test_chars_eqi, 0,
+	    (int)(sizeof(eqi_cases) / sizeof(eqi_cases[0])));
+	tcase_add_test(tc, test_chars_eqi_every_pair);
+	tcase_add_test(tc, test_chars_pleqi);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -2,7 +2,10 @@
  * sip/pkt.c: the packet-path scanner, and its agreement with libre's
  * sip_msg_decode() on every field the proxy uses.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <re.h>
 
@@ -258,7 +261,27 @@ static const struct {
 	{ ";a=1", "b", false, "" },
 	{ ";=1;tag=2", "tag", false, "" },
 	{ "", "tag", false, "" },
+	{ ";tag=abc", "ta", false, "" },
+	{ ";tag=abc", "tags", false, "" },
+	{ ";ta=1;tags=2;TaG=3", "tag", true, "3" },
+	{ ";t\xc1g=1", "t\xe1g", false, "" },
 };
+
+/* PKT_PARAM passes the literal's length. */
+START_TEST(test_pkt_param_literal)
+{
+	struct pl pl, val = PL_INIT;
+
+	pl_set_str(&pl, ";lr;Received=192.0.2.1;rport");
+	ck_assert(PKT_PARAM(&pl, "received", &val));
+	ck_assert(pleq(&val, "192.0.2.1"));
+	ck_assert(PKT_PARAM(&pl, "RPORT", &val));
+	ck_assert_uint_eq(val.l, 0);
+	ck_assert(PKT_PARAM(&pl, "lr", NULL));
+	ck_assert(!PKT_PARAM(&pl, "l", NULL));
+	ck_assert(!PKT_PARAM(&pl, "receive", NULL));
+}
+END_TEST
 
 START_TEST(test_pkt_param)
 {
@@ -266,7 +289,8 @@ START_TEST(test_pkt_param)
 	bool found;
 
 	pl_set_str(&pl, param_cases[_i].params);
-	found = pkt_param(&pl, param_cases[_i].name, &val);
+	found = pkt_param(&pl, param_cases[_i].name,
+	    strlen(param_cases[_i].name), &val);
 	ck_assert_int_eq(found, param_cases[_i].found);
 	if (found)
 		ck_assert(pleq(&val, param_cases[_i].val));
@@ -417,6 +441,190 @@ START_TEST(test_pkt_maxfwd_by_name)
 }
 END_TEST
 
+/*
+ * Header names: pkt_scan() must give every name the id that the lookup it
+ * had before (a walk over the table, strncasecmp() on length and first
+ * letter) gave.  That lookup, written out here over pkt_hdr_name():
+ */
+static enum pkt_hid
+old_hdr_id(const char *name, size_t l)
+{
+	const char *hn;
+	char compact;
+	int c0, id;
+
+	if (l == 0)
+		return (HDR_OTHER);
+	c0 = tolower((unsigned char)name[0]);
+	for (id = HDR_OTHER + 1; (hn = pkt_hdr_name(id, &compact)) != NULL;
+	     id++) {
+		if (l == 1) {
+			if (compact == c0)
+				return (id);
+			continue;
+		}
+		if (strlen(hn) == l && tolower((unsigned char)hn[0]) == c0 &&
+		    strncasecmp(name, hn, l) == 0)
+			return (id);
+	}
+	return (HDR_OTHER);
+}
+
+/* The id pkt_scan() gives the header line "name: 1" after REQ_HEAD's 6. */
+static void
+hdr_id_check(const char *name, size_t l)
+{
+	char msg[512];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), REQ_HEAD "%.*s: 1\r\n\r\n", (int)l,
+	    name);
+	ck_assert(n > 0 && (size_t)n < sizeof(msg));
+	ck_assert_int_ne(pkt_scan(&p, msg, (size_t)n), PKT_GARBAGE);
+	ck_assert_uint_eq(p.p_nhdrs, 7);
+	ck_assert_msg(p.p_hdrs[6].h_id == old_hdr_id(name, l),
+	    "'%.*s': id %d, want %d", (int)l, name, p.p_hdrs[6].h_id,
+	    old_hdr_id(name, l));
+}
+
+/* Every name of the table in several cases, and its compact form. */
+START_TEST(test_pkt_hdr_id_names)
+{
+	const char *hn;
+	char compact, buf[32], c[1];
+	size_t i, l;
+	int id;
+
+	for (id = HDR_OTHER + 1; (hn = pkt_hdr_name(id, &compact)) != NULL;
+	     id++) {
+		l = strlen(hn);
+		ck_assert_uint_lt(l, sizeof(buf));
+		hdr_id_check(hn, l);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+		for (i = 0; i < l; i++)
+			buf[i] = (char)toupper((unsigned char)hn[i]);
+		hdr_id_check(buf, l);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+		for (i = 0; i < l; i++)
+			buf[i] = (char)tolower((unsigned char)hn[i]);
+		hdr_id_check(buf, l);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+		for (i = 0; i < l; i++)
+			buf[i] = (char)(i % 2 ? toupper((unsigned char)hn[i]) :
+						tolower((unsigned char)hn[i]));
+		hdr_id_check(buf, l);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+		if (compact == 0)
+			continue;
+		c[0] = compact;
+		hdr_id_check(c, 1);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+		c[0] = (char)toupper((unsigned char)compact);
+		hdr_id_check(c, 1);
+		ck_assert_int_eq(p.p_hdrs[6].h_id, id);
+	}
+	ck_assert_int_eq(id, HDR_NIDS);
+}
+END_TEST
+
+static const char *const hdr_near[] = {
+	"Vias",
+	"Vi",
+	"V-a",
+	"Call-IDx",
+	"Call-I",
+	"Call_ID",
+	"Content-Lengt",
+	"Content-Lengthh",
+	"Contakt",
+	"Contac",
+	"Route-Record",
+	"Record-Routes",
+	"Max-Forward",
+	"Max_Forwards",
+	"CSeqq",
+	"CSe",
+	"Sceq",
+	"Fro",
+	"Form",
+	"Tom",
+	"Ot",
+	"Pat",
+	"Paths",
+	"Proxy-Authorizatio",
+	"Proxy-Requir",
+	"Proxy-Required",
+	"Authorisation",
+	"Supporte",
+	"Unsupported",
+	"X",
+	"x",
+	"Require",
+	"Allow",
+	"Expires",
+	"User-Agent",
+	"WWW-Authenticate",
+};
+
+START_TEST(test_pkt_hdr_id_near_misses)
+{
+	const char *n = hdr_near[_i];
+
+	hdr_id_check(n, strlen(n));
+	if (strlen(n) > 1)
+		ck_assert_int_eq(p.p_hdrs[6].h_id, HDR_OTHER);
+}
+END_TEST
+
+/* Every token byte as a one-letter name. */
+START_TEST(test_pkt_hdr_id_one_letter)
+{
+	static const char tok[] = "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789-.!%*_+`'~";
+	size_t i;
+
+	for (i = 0; i < sizeof(tok) - 1; i++)
+		hdr_id_check(tok + i, 1);
+}
+END_TEST
+
+/*
+ * Each name of the table with one byte changed (to a letter in either
+ * case, a digit or punctuation), dropped or added, at every place: the
+ * same id as the old lookup.
+ */
+START_TEST(test_pkt_hdr_id_one_edit)
+{
+	static const char subst[] = "aAzZiI-._~09";
+	const char *hn;
+	char compact, buf[32];
+	size_t i, k, l;
+
+	hn = pkt_hdr_name(_i, &compact);
+	ck_assert_ptr_nonnull(hn);
+	l = strlen(hn);
+	for (i = 0; i <= l; i++) {
+		for (k = 0; k < sizeof(subst) - 1; k++) {
+			memcpy(buf, hn, l);
+			if (i < l) {
+				buf[i] = subst[k];
+				hdr_id_check(buf, l);
+			}
+			memcpy(buf, hn, i);
+			buf[i] = subst[k];
+			memcpy(buf + i + 1, hn + i, l - i);
+			hdr_id_check(buf, l + 1);
+		}
+		if (i < l) {
+			memcpy(buf, hn, i);
+			memcpy(buf + i, hn + i + 1, l - i - 1);
+			hdr_id_check(buf, l - 1);
+		}
+	}
+}
+END_TEST
+
 /* Messages both decoders accept must agree field by field. */
 static const char *const ref_msgs[] = {
 	REQ_HEAD "\r\n",
@@ -506,6 +714,13 @@ test_suite(void)
 	tcase_add_test(tc, test_pkt_scan_too_many_headers);
 	tcase_add_loop_test(tc, test_pkt_param, 0,
 	    sizeof(param_cases) / sizeof(param_cases[0]));
+	tcase_add_test(tc, test_pkt_param_literal);
+	tcase_add_test(tc, test_pkt_hdr_id_names);
+	tcase_add_loop_test(tc, test_pkt_hdr_id_near_misses, 0,
+	    sizeof(hdr_near) / sizeof(hdr_near[0]));
+	tcase_add_test(tc, test_pkt_hdr_id_one_letter);
+	tcase_add_loop_test(tc, test_pkt_hdr_id_one_edit, HDR_OTHER + 1,
+	    HDR_NIDS);
 	tcase_add_loop_test(tc, test_pkt_uri_hostport, 0,
 	    sizeof(uri_cases) / sizeof(uri_cases[0]));
 	tcase_add_loop_test(tc, test_pkt_naddr_parse, 0,

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -270,15 +271,61 @@ addr_cidr_match(const struct cidr *c, const struct sa *sa)
 	return (((a[full] ^ c->ci_addr[full]) & (0xff00 >> rest) & 0xff) == 0);
 }
 
+/* v (< 100000) in decimal at p; returns the digits written. */
+static size_t
+addr_put_dec(char *p, unsigned v)
+{
+	char d[5];
+	size_t n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < sizeof(d));
+	for (i = 0; i < n; i++)
+		p[i] = d[n - 1 - i];
+	return (n);
+}
+
+/*
+ * "a.b.c.d" of an IPv4 address into tmp (16 bytes), by hand: this is on
+ * the packet path (received= of every forwarded request), and glibc's
+ * inet_ntop() formats IPv4 through sprintf().
+ */
+static size_t
+addr_fmt_ip4(const struct sa *sa, char *tmp)
+{
+	const uint8_t *b = (const uint8_t *)&sa->u.in.sin_addr.s_addr;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			tmp[n++] = '.';
+		n += addr_put_dec(tmp + n, b[i]);
+	}
+	tmp[n] = '\0';
+	return (n);
+}
+
 size_t
 addr_fmt_ip(const struct sa *sa, char *buf, size_t size)
 {
+	char tmp[16];
+	size_t n;
+
 	if (buf == NULL || size == 0)
 		return (0);
 	buf[0] = '\0';
 	if (sa == NULL || size > INT_MAX ||
 	    (sa_af(sa) != AF_INET && sa_af(sa) != AF_INET6))
 		return (0);
+	if (sa_af(sa) == AF_INET) {
+		if ((n = addr_fmt_ip4(sa, tmp)) >= size)
+			return (0);
+		memcpy(buf, tmp, n + 1);
+		return (n);
+	}
 	if (sa_ntop(sa, buf, (int)size) != 0) {
 		buf[0] = '\0';
 		return (0);
@@ -289,23 +336,29 @@ addr_fmt_ip(const struct sa *sa, char *buf, size_t size)
 size_t
 addr_fmt(const struct sa *sa, char *buf, size_t size)
 {
-	char ip[ADDR_IPBUF];
-	int n;
+	char out[ADDR_IPBUF + 8];
+	size_t n = 0, ip;
+	bool v6;
 
 	if (buf == NULL || size == 0)
 		return (0);
 	buf[0] = '\0';
-	if (addr_fmt_ip(sa, ip, sizeof(ip)) == 0)
+	if (sa == NULL)
 		return (0);
-	if (sa_af(sa) == AF_INET6)
-		n = snprintf(buf, size, "[%s]:%u", ip, sa_port(sa));
-	else
-		n = snprintf(buf, size, "%s:%u", ip, sa_port(sa));
-	if (n < 0 || (size_t)n >= size) {
-		buf[0] = '\0';
+	if ((v6 = sa_af(sa) == AF_INET6))
+		out[n++] = '[';
+	if ((ip = addr_fmt_ip(sa, out + n, ADDR_IPBUF)) == 0)
 		return (0);
-	}
-	return ((size_t)n);
+	n += ip;
+	if (v6)
+		out[n++] = ']';
+	out[n++] = ':';
+	n += addr_put_dec(out + n, sa_port(sa));
+	if (n >= size)
+		return (0);
+	memcpy(buf, out, n);
+	buf[n] = '\0';
+	return (n);
 }
 
 const char *

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <re.h>
@@ -318,6 +320,55 @@ START_TEST(test_addr_fmt_longest_fits)
 }
 END_TEST
 
+/*
+ * IPv4 is formatted by hand (no sprintf on the packet path): the same text
+ * as inet_ntop() for every octet value in every position, with ports of
+ * each length; a buffer one byte short gets nothing.
+ */
+START_TEST(test_addr_fmt_ip4_as_inet_ntop)
+{
+	static const uint16_t ports[] = { 0, 7, 10, 99, 100, 5060, 65535 };
+	char want[64], got[ADDR_STRLEN], hp[80];
+	struct sockaddr_in sin;
+	unsigned v, pos;
+	struct sa sa;
+	size_t n;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	for (pos = 0; pos < 4; pos++) {
+		for (v = 0; v < 256; v++) {
+			uint8_t b[4] = { 192, 0, 2, 1 };
+
+			b[pos] = (uint8_t)v;
+			memcpy(&sin.sin_addr, b, 4);
+			sin.sin_port = htons(ports[v % 7]);
+			ck_assert_int_eq(sa_set_sa(&sa,
+					     (struct sockaddr *)&sin),
+			    0);
+			ck_assert_ptr_nonnull(
+			    inet_ntop(AF_INET, b, want, sizeof(want)));
+			n = addr_fmt_ip(&sa, got, sizeof(got));
+			ck_assert_str_eq(got, want);
+			ck_assert_uint_eq(n, strlen(want));
+			ck_assert_uint_eq(addr_fmt_ip(&sa, got, n), 0);
+			ck_assert_str_eq(got, "");
+			ck_assert_uint_eq(addr_fmt_ip(&sa, got, n + 1), n);
+			(void)snprintf(hp, sizeof(hp), "%s:%u", want,
+			    (unsigned)ports[v % 7]);
+			ck_assert_uint_eq(addr_fmt(&sa, got, sizeof(got)),
+			    strlen(hp));
+			ck_assert_str_eq(got, hp);
+			ck_assert_uint_eq(addr_fmt(&sa, got, strlen(hp)), 0);
+			ck_assert_uint_eq(addr_fmt(&sa, got, strlen(hp) + 1),
+			    strlen(hp));
+		}
+	}
+	ck_assert_uint_eq(addr_fmt(NULL, got, sizeof(got)), 0);
+	ck_assert_uint_eq(addr_fmt_ip(NULL, got, sizeof(got)), 0);
+}
+END_TEST
+
 START_TEST(test_addr_fmt_small_buffer)
 {
 	char buf[10];
@@ -482,6 +533,7 @@ test_suite(void)
 	tc = tcase_create("fmt");
 	tcase_add_loop_test(tc, test_addr_fmt_table, 0, NITEMS(fmt_cases));
 	tcase_add_test(tc, test_addr_fmt_longest_fits);
+	tcase_add_test(tc, test_addr_fmt_ip4_as_inet_ntop);
 	tcase_add_test(tc, test_addr_fmt_small_buffer);
 	tcase_add_test(tc, test_addr_fmt_unset);
 	tcase_add_test(tc, test_addr_fmt_ip_v6_no_brackets);

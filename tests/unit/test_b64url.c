@@ -325,6 +325,51 @@ START_TEST(test_b64url_decode_as_small_buffer)
 }
 END_TEST
 
+/*
+ * Every byte in the last place of a group, in each alphabet: accepted with
+ * its value where the alphabet has it (RFC 4648 sections 4 and 5), refused
+ * everywhere else (the decoder's table is checked against the alphabets).
+ */
+START_TEST(test_b64url_decode_every_byte)
+{
+	static const char url[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char std[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const unsigned modes[] = { B64URL_URL, B64URL_STD,
+		B64URL_URL | B64URL_STD };
+	char in[4] = { 'A', 'A', 'A', 0 };
+	uint8_t out[3];
+	unsigned c, m;
+
+	for (m = 0; m < 3; m++) {
+		for (c = 0; c < 256; c++) {
+			const char *pu =
+			    c != 0 ? memchr(url, (int)c, 64) : NULL;
+			const char *ps =
+			    c != 0 ? memchr(std, (int)c, 64) : NULL;
+			int want = -1;
+
+			if ((modes[m] & B64URL_URL) && pu != NULL)
+				want = (int)(pu - url);
+			if ((modes[m] & B64URL_STD) && ps != NULL)
+				want = (int)(ps - std);
+			in[3] = (char)c;
+			if (want < 0) {
+				ck_assert_msg(b64url_decode_as(in, 4, out, 3,
+						  modes[m]) == 0,
+				    "accepted byte %u in mode %u", c, modes[m]);
+				continue;
+			}
+			ck_assert_uint_eq(b64url_decode_as(in, 4, out, 3,
+					      modes[m]),
+			    3);
+			ck_assert_uint_eq(out[2], (unsigned)want);
+		}
+	}
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -348,6 +393,7 @@ test_suite(void)
 	    (int)(sizeof(pad_cases) / sizeof(pad_cases[0])));
 	tcase_add_test(tc, test_b64url_decode_as_loose);
 	tcase_add_test(tc, test_b64url_decode_as_small_buffer);
+	tcase_add_test(tc, test_b64url_decode_every_byte);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -18,8 +18,9 @@ struct sipuri {
 	struct pl u_headers;
 };
 
-static const char *const uri_special[] = { "user", "ttl", "method", "maddr",
-	"transport" };
+/* With their lengths: no strlen per comparison. */
+static const struct pl uri_special[] = { PL("user"), PL("ttl"), PL("method"),
+	PL("maddr"), PL("transport") };
 
 /* The next byte of pl at *i, with %XX unescaped. */
 static int
@@ -76,8 +77,8 @@ uri_split(const struct pl *s, struct sipuri *u)
 	memset(u, 0, sizeof(*u));
 	uri_cut(&rest, ':', &u->u_scheme);
 	if (u->u_scheme.l == s->l ||
-	    (pl_strcasecmp(&u->u_scheme, "sip") != 0 &&
-		pl_strcasecmp(&u->u_scheme, "sips") != 0))
+	    (!CHARS_PLEQI(&u->u_scheme, "sip") &&
+		!CHARS_PLEQI(&u->u_scheme, "sips")))
 		return (false);
 	at = memchr(rest.p, '@', rest.l);
 	if (at != NULL) {
@@ -115,7 +116,7 @@ uri_param(const struct pl *params, const struct pl *name, struct pl *val)
 	while (rest.l > 0) {
 		uri_cut(&rest, ';', &one);
 		uri_cut(&one, '=', &n);
-		if (pl_casecmp(&n, name) == 0) {
+		if (chars_eqi(n.p, n.l, name->p, name->l)) {
 			*val = one;
 			return (true);
 		}
@@ -151,11 +152,8 @@ uri_params_eq(const struct pl *a, const struct pl *b)
 	bool ha, hb;
 
 	for (i = 0; i < sizeof(uri_special) / sizeof(uri_special[0]); i++) {
-		struct pl name;
-
-		pl_set_str(&name, uri_special[i]);
-		ha = uri_param(a, &name, &va);
-		hb = uri_param(b, &name, &vb);
+		ha = uri_param(a, &uri_special[i], &va);
+		hb = uri_param(b, &uri_special[i], &vb);
 		if (ha != hb || (ha && !uri_eq(&va, &vb, true)))
 			return (false);
 	}
@@ -202,7 +200,8 @@ sipuri_equal(const struct pl *a, const struct pl *b)
 
 	if (!uri_split(a, &ua) || !uri_split(b, &ub))
 		return (pl_cmp(a, b) == 0);
-	return (pl_casecmp(&ua.u_scheme, &ub.u_scheme) == 0 &&
+	return (chars_eqi(ua.u_scheme.p, ua.u_scheme.l, ub.u_scheme.p,
+		    ub.u_scheme.l) &&
 	    uri_eq(&ua.u_userinfo, &ub.u_userinfo, false) &&
 	    uri_eq(&ua.u_host, &ub.u_host, true) &&
 	    uri_port_eq(&ua.u_port, &ub.u_port) &&

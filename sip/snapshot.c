@@ -69,6 +69,7 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 		(void)addr_fmt_ip(&cs->cs_addr, sl->sl_host,
 		    sizeof(sl->sl_host));
 	}
+	sl->sl_hostlen = strlen(sl->sl_host);
 	v6 = strchr(sl->sl_host, ':') != NULL;
 	(void)snprintf(sl->sl_hostport, sizeof(sl->sl_hostport), "%s%s%s:%u",
 	    v6 ? "[" : "", sl->sl_host, v6 ? "]" : "", sl->sl_port);
@@ -178,8 +179,8 @@ snapshot_find_self(const struct snapshot *sn, const struct pl *host,
 	for (i = 0; i < sn->sn_nl; i++) {
 		const struct snap_listener *sl = &sn->sn_l[i];
 
-		if (pl_strcasecmp(host, sl->sl_host) == 0 &&
-		    port == sl->sl_port)
+		if (port == sl->sl_port &&
+		    chars_eqi(host->p, host->l, sl->sl_host, sl->sl_hostlen))
 			return ((int)i);
 		/* Nobody reaches us at 0.0.0.0 or [::]. */
 		if (ip && !sa_is_any(&sl->sl_addr) &&

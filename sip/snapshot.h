@@ -31,6 +31,7 @@ struct snap_listener {
 	enum transport sl_tp;
 	struct sa sl_addr;                  /* bound address */
 	char sl_host[SNAP_HOSTLEN];         /* advertised host, no brackets */
+	size_t sl_hostlen;                  /* strlen(sl_host) */
 	uint16_t sl_port;                   /* advertised port */
 	char sl_hostport[SNAP_HOSTLEN + 8]; /* "host:port" */
 };

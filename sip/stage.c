@@ -266,7 +266,8 @@ stage_to_upstream(struct pipe_req *pr)
 
 	if (ack && p->p_to.n_tag.l > 0) {
 		fwd_totag(p, totag);
-		if (pl_strcmp(&p->p_to.n_tag, totag) == 0) {
+		if (p->p_to.n_tag.l == sizeof(totag) - 1 &&
+		    memcmp(p->p_to.n_tag.p, totag, sizeof(totag) - 1) == 0) {
 			/* The ACK of a reply we sent ourselves. */
 			action_drop(pr, DROP_NONE, NULL);
 			return;

@@ -1,12 +1,21 @@
 /*
  * Digest credentials and responses; see digest.h.
+ *
+ * The hashes run on OpenSSL's low-level contexts (MD5_CTX, SHA256_CTX,
+ * SHA512_CTX), which 3.0 deprecates: its EVP route allocates per digest
+ * (EVP_DigestInit_ex on a reused EVP_MD_CTX frees the provider's context
+ * and makes a new one), and a response takes two or three digests.
+ * Hence OPENSSL_SUPPRESS_DEPRECATED in this file.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 #include <re.h>
 
@@ -14,19 +23,56 @@
 #include "core/chars.h"
 #include "core/hex.h"
 
-struct digest {
-	EVP_MD *d_md[DIGEST_NALGS];
-	EVP_MD_CTX *d_ctx;
+/* A hash in progress, of any of our algorithms. */
+union digest_hctx {
+	MD5_CTX h_md5;
+	SHA256_CTX h_sha256;
+	SHA512_CTX h_sha512; /* SHA-512/256 */
 };
+
+struct digest {
+	union digest_hctx d_ctx; /* reused by every hash */
+};
+
+static int digest_md5_init(union digest_hctx *);
+static int digest_md5_update(union digest_hctx *, const void *, size_t);
+static int digest_md5_final(union digest_hctx *, uint8_t *);
+static int digest_sha256_init(union digest_hctx *);
+static int digest_sha256_update(union digest_hctx *, const void *, size_t);
+static int digest_sha256_final(union digest_hctx *, uint8_t *);
+static int digest_sha512_256_init(union digest_hctx *);
+static int digest_sha512_update(union digest_hctx *, const void *, size_t);
+static int digest_sha512_final(union digest_hctx *, uint8_t *);
 
 static const struct {
 	const char *name; /* as in SIP */
-	const char *ossl; /* OpenSSL's name */
 	size_t len;
+	int (*init)(union digest_hctx *);
+	int (*update)(union digest_hctx *, const void *, size_t);
+	int (*final)(union digest_hctx *, uint8_t *); /* len bytes */
 } digest_algs[DIGEST_NALGS] = {
-	{ "MD5", "MD5", 16 },
-	{ "SHA-256", "SHA256", 32 },
-	{ "SHA-512-256", "SHA512-256", 32 },
+	{ "MD5", MD5_DIGEST_LENGTH, digest_md5_init, digest_md5_update,
+	    digest_md5_final },
+	{ "SHA-256", SHA256_DIGEST_LENGTH, digest_sha256_init,
+	    digest_sha256_update, digest_sha256_final },
+	{ "SHA-512-256", SHA256_DIGEST_LENGTH, digest_sha512_256_init,
+	    digest_sha512_update, digest_sha512_final },
+};
+
+/*
+ * SHA-512/256's initial hash value (FIPS 180-4 section 5.3.6.2).  OpenSSL
+ * 3.0 has no public init for it; its own sha512_256_init sets these over
+ * SHA-512's state and md_len = 32, by which SHA512_Final truncates.
+ */
+static const uint64_t digest_sha512_256_iv[8] = {
+	UINT64_C(0x22312194fc2bf72c),
+	UINT64_C(0x9f555fa3c84c64c2),
+	UINT64_C(0x2393b86b6f53b151),
+	UINT64_C(0x963877195940eabd),
+	UINT64_C(0x96283ee2a88effe3),
+	UINT64_C(0xbe5e1e2553863992),
+	UINT64_C(0x2b0199fc2c85b8aa),
+	UINT64_C(0x0eb72ddc81c52ca2),
 };
 
 /* The parameters we read, and where each goes. */
@@ -260,18 +306,9 @@ int
 digest_alloc(struct digest **dp)
 {
 	struct digest *d;
-	size_t i;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return (ENOMEM);
-	for (i = 0; i < DIGEST_NALGS; i++)
-		d->d_md[i] = EVP_MD_fetch(NULL, digest_algs[i].ossl, NULL);
-	d->d_ctx = EVP_MD_CTX_new();
-	if (d->d_ctx == NULL || d->d_md[DIGEST_SHA256] == NULL ||
-	    d->d_md[DIGEST_SHA512_256] == NULL) {
-		digest_free(d);
-		return (ENOSYS);
-	}
 	*dp = d;
 	return (0);
 }
@@ -279,14 +316,71 @@ digest_alloc(struct digest **dp)
 void
 digest_free(struct digest *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < DIGEST_NALGS; i++)
-		EVP_MD_free(d->d_md[i]);
-	EVP_MD_CTX_free(d->d_ctx);
+	OPENSSL_cleanse(&d->d_ctx, sizeof(d->d_ctx));
 	free(d);
+}
+
+static int
+digest_md5_init(union digest_hctx *h)
+{
+	return (MD5_Init(&h->h_md5));
+}
+
+static int
+digest_md5_update(union digest_hctx *h, const void *p, size_t len)
+{
+	return (MD5_Update(&h->h_md5, p, len));
+}
+
+static int
+digest_md5_final(union digest_hctx *h, uint8_t *md)
+{
+	return (MD5_Final(md, &h->h_md5));
+}
+
+static int
+digest_sha256_init(union digest_hctx *h)
+{
+	return (SHA256_Init(&h->h_sha256));
+}
+
+static int
+digest_sha256_update(union digest_hctx *h, const void *p, size_t len)
+{
+	return (SHA256_Update(&h->h_sha256, p, len));
+}
+
+static int
+digest_sha256_final(union digest_hctx *h, uint8_t *md)
+{
+	return (SHA256_Final(md, &h->h_sha256));
+}
+
+static int
+digest_sha512_256_init(union digest_hctx *h)
+{
+	size_t i;
+
+	if (!SHA512_Init(&h->h_sha512))
+		return (0);
+	for (i = 0; i < 8; i++)
+		h->h_sha512.h[i] = digest_sha512_256_iv[i];
+	h->h_sha512.md_len = SHA256_DIGEST_LENGTH;
+	return (1);
+}
+
+static int
+digest_sha512_update(union digest_hctx *h, const void *p, size_t len)
+{
+	return (SHA512_Update(&h->h_sha512, p, len));
+}
+
+static int
+digest_sha512_final(union digest_hctx *h, uint8_t *md)
+{
+	return (SHA512_Final(md, &h->h_sha512));
 }
 
 /* hex(H(parts joined by ':')) into out. */
@@ -294,21 +388,19 @@ static int
 digest_h(struct digest *d, enum digest_alg alg, const struct pl *parts,
     size_t n, char *out)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned len;
+	uint8_t md[DIGEST_HASHMAX];
 	size_t i;
 
-	if (d->d_md[alg] == NULL ||
-	    !EVP_DigestInit_ex(d->d_ctx, d->d_md[alg], NULL))
-		return (ENOSYS);
+	if (!digest_algs[alg].init(&d->d_ctx))
+		return (EIO);
 	for (i = 0; i < n; i++) {
-		if ((i > 0 && !EVP_DigestUpdate(d->d_ctx, ":", 1)) ||
-		    !EVP_DigestUpdate(d->d_ctx, parts[i].p, parts[i].l))
+		if ((i > 0 && !digest_algs[alg].update(&d->d_ctx, ":", 1)) ||
+		    !digest_algs[alg].update(&d->d_ctx, parts[i].p, parts[i].l))
 			return (EIO);
 	}
-	if (!EVP_DigestFinal_ex(d->d_ctx, md, &len))
+	if (!digest_algs[alg].final(&d->d_ctx, md))
 		return (EIO);
-	(void)hex_encode(md, len, out);
+	(void)hex_encode(md, digest_algs[alg].len, out);
 	return (0);
 }
 

@@ -66,7 +66,7 @@ const char *digest_alg_name(enum digest_alg alg);
 /* Length in bytes of the algorithm's hash. */
 size_t digest_alg_len(enum digest_alg alg);
 
-/* Per-worker hashing contexts (algorithms fetched once). */
+/* Per-worker hashing context (allocates nothing per hash). */
 struct digest;
 
 int digest_alloc(struct digest **dp);

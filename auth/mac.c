@@ -1,35 +1,53 @@
 /*
- * Keyed HMAC contexts per worker; see mac.h.
+ * Precomputed HMAC-SHA-256 states per worker; see mac.h.
+ *
+ * HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)) (RFC 2104).  Both pads
+ * fill exactly one SHA-256 block, so the state after absorbing each is
+ * computed once per key at mac_bind(); a MAC copies the two states by
+ * value and hashes only m and the inner digest.
+ *
+ * OpenSSL 3.0 deprecates SHA256_Init/Update/Final, but its EVP route
+ * allocates per call: EVP_MAC_init with a NULL key duplicates the keyed
+ * digest context (the provider's dupctx, a malloc) and cleanses the old
+ * one.  The low-level functions work on a context we own, on the stack,
+ * hence OPENSSL_SUPPRESS_DEPRECATED in this file.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "auth/mac.h"
 
+#define MAC_BLOCK 64 /* SHA-256's block: the length of a padded key */
+#define MAC_IPAD  0x36
+#define MAC_OPAD  0x5c
+
+_Static_assert(SECRET_KEYLEN <= MAC_BLOCK, "a key longer than a block");
+_Static_assert(MAC_MAXLEN == SHA256_DIGEST_LENGTH, "MAC_MAXLEN is SHA-256's");
+
+/* One key's HMAC-SHA-256, the pads absorbed. */
+struct mac_ctx {
+	SHA256_CTX mc_inner; /* after key ^ ipad */
+	SHA256_CTX mc_outer; /* after key ^ opad */
+};
+
 struct mac {
-	EVP_MAC *m_alg;
-	EVP_MAC_CTX *m_ctx[SECRETS_MAX][SECRET_NUSES];
+	struct mac_ctx m_ctx[SECRETS_MAX][SECRET_NUSES];
 	const struct secrets *m_secrets;
 	uint64_t m_gen;
 	size_t m_n;
 };
 
+/* Wipe the states of the bound keys. */
 static void
 mac_clear(struct mac *m)
 {
-	size_t i, u;
-
-	for (i = 0; i < SECRETS_MAX; i++) {
-		for (u = 0; u < SECRET_NUSES; u++) {
-			EVP_MAC_CTX_free(m->m_ctx[i][u]);
-			m->m_ctx[i][u] = NULL;
-		}
-	}
+	OPENSSL_cleanse(m->m_ctx, m->m_n * sizeof(m->m_ctx[0]));
 	m->m_secrets = NULL;
 	m->m_n = 0;
 }
@@ -41,11 +59,6 @@ mac_alloc(struct mac **mp)
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return (ENOMEM);
-	m->m_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (m->m_alg == NULL) {
-		free(m);
-		return (ENOSYS);
-	}
 	*mp = m;
 	return (0);
 }
@@ -56,26 +69,33 @@ mac_free(struct mac *m)
 	if (m == NULL)
 		return;
 	mac_clear(m);
-	EVP_MAC_free(m->m_alg);
 	free(m);
 }
 
-static EVP_MAC_CTX *
-mac_ctx_new(EVP_MAC *alg, const uint8_t *key)
+/* A SHA-256 state after the key, zero-padded to a block, XOR pad. */
+static int
+mac_pad(SHA256_CTX *c, const uint8_t *key, uint8_t pad)
 {
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
+	uint8_t block[MAC_BLOCK];
+	size_t i;
+	int ok;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t) "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_MAC_CTX_new(alg)) == NULL)
-		return (NULL);
-	if (!EVP_MAC_init(ctx, key, SECRET_KEYLEN, params)) {
-		EVP_MAC_CTX_free(ctx);
-		return (NULL);
-	}
-	return (ctx);
+	memset(block, pad, sizeof(block));
+	for (i = 0; i < SECRET_KEYLEN; i++)
+		block[i] ^= key[i];
+	ok = SHA256_Init(c) && SHA256_Update(c, block, sizeof(block));
+	OPENSSL_cleanse(block, sizeof(block));
+	return (ok ? 0 : EIO);
+}
+
+/* One key's two states. */
+static int
+mac_key(struct mac_ctx *mc, const uint8_t *key)
+{
+	if (mac_pad(&mc->mc_inner, key, MAC_IPAD) != 0 ||
+	    mac_pad(&mc->mc_outer, key, MAC_OPAD) != 0)
+		return (EIO);
+	return (0);
 }
 
 int
@@ -86,39 +106,48 @@ mac_bind(struct mac *m, const struct secrets *s, uint64_t gen)
 	if (m->m_secrets == s && m->m_gen == gen)
 		return (0);
 	mac_clear(m);
+	m->m_n = s->ss_n; /* what mac_clear wipes, should a key fail */
 	for (i = 0; i < s->ss_n; i++) {
 		for (u = 0; u < SECRET_NUSES; u++) {
-			m->m_ctx[i][u] =
-			    mac_ctx_new(m->m_alg, s->ss_v[i].s_key[u]);
-			if (m->m_ctx[i][u] == NULL) {
-				mac_clear(m);
-				return (ENOMEM);
-			}
+			if (mac_key(&m->m_ctx[i][u], s->ss_v[i].s_key[u]) != 0)
+				goto bad;
 		}
 	}
 	m->m_secrets = s;
 	m->m_gen = gen;
-	m->m_n = s->ss_n;
 	return (0);
+bad:
+	mac_clear(m);
+	return (EIO);
 }
 
+/*
+ * One context on the stack serves both halves: after SHA256_Final it holds
+ * the digest, not the keyed state, and OpenSSL wipes its data block.  Of
+ * what is left only the inner digest is cleansed, once per call (32
+ * bytes); full's bytes past outlen are MAC output, not key material.
+ */
 int
 mac_sign(struct mac *m, size_t idx, enum secret_use use,
     const struct mac_part *parts, size_t nparts, uint8_t *out, size_t outlen)
 {
-	uint8_t full[MAC_MAXLEN];
-	EVP_MAC_CTX *ctx;
-	size_t i, n;
+	uint8_t inner[SHA256_DIGEST_LENGTH], full[MAC_MAXLEN];
+	SHA256_CTX c;
+	size_t i;
+	int ok;
 
 	if (idx >= m->m_n || outlen > MAC_MAXLEN)
 		return (EINVAL);
-	ctx = m->m_ctx[idx][use];
-	if (!EVP_MAC_init(ctx, NULL, 0, NULL))
-		return (EIO);
-	for (i = 0; i < nparts; i++)
-		if (!EVP_MAC_update(ctx, parts[i].mp_p, parts[i].mp_l))
-			return (EIO);
-	if (!EVP_MAC_final(ctx, full, &n, sizeof(full)) || n < outlen)
+	c = m->m_ctx[idx][use].mc_inner;
+	ok = 1;
+	for (i = 0; i < nparts && ok; i++)
+		ok = SHA256_Update(&c, parts[i].mp_p, parts[i].mp_l);
+	ok = ok && SHA256_Final(inner, &c);
+	c = m->m_ctx[idx][use].mc_outer;
+	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) &&
+	    SHA256_Final(full, &c);
+	OPENSSL_cleanse(inner, sizeof(inner));
+	if (!ok)
 		return (EIO);
 	memcpy(out, full, outlen);
 	return (0);

@@ -1,8 +1,9 @@
 /*
- * Per-worker HMAC-SHA-256 contexts, one per secret and use, keyed once and
- * re-initialised per MAC (EVP_MAC_init with a NULL key keeps the key
- * schedule): the packet path never fetches an algorithm or derives a key.
- * A struct mac belongs to one thread.
+ * Per-worker HMAC-SHA-256, one precomputed state per secret and use: the
+ * key's inner and outer pads are absorbed once at mac_bind(), and
+ * mac_sign() copies them on the stack, so the packet path never fetches
+ * an algorithm, derives a key or allocates (OpenSSL included).  A struct
+ * mac belongs to one thread.
  */
 #ifndef SW_AUTH_MAC_H
 #define SW_AUTH_MAC_H
@@ -24,8 +25,9 @@ struct mac_part {
 int mac_alloc(struct mac **mp);
 void mac_free(struct mac *m);
 /*
- * Use the secrets s from now on.  gen identifies s (a snapshot
- * generation): binding the same gen again costs nothing.
+ * Use the secrets s from now on (the states of the previous set are
+ * wiped).  gen identifies s (a snapshot generation): binding the same gen
+ * again costs nothing.
  */
 int mac_bind(struct mac *m, const struct secrets *s, uint64_t gen);
 /*

@@ -1,25 +1,33 @@
 /*
  * auth/digest.c: the credentials parser and the response computation.
  *
- * Published vectors: RFC 2617 section 3.5 (MD5, qop=auth) and RFC 7616
- * section 3.9.1 (MD5 and SHA-256), reproduced exactly.  SHA-512-256,
- * RFC 2069 (no qop) and qop=auth-int have no published vector that fits
- * (RFC 7616's SHA-512-256 example uses userhash), so their expected values
- * were computed independently with OpenSSL's command line tool, shown
- * above each constant, with
+ * Published vectors: RFC 2617 section 3.5 (MD5, qop=auth), RFC 7616
+ * section 3.9.1 (MD5 and SHA-256), reproduced exactly, and section 3.9.2
+ * (SHA-512-256) as corrected by erratum 4897.  RFC 2069 (no qop) and
+ * qop=auth-int have no published vector that fits, so their expected
+ * values were computed independently with OpenSSL's command line tool,
+ * shown above each constant, with
  *   h() { printf "$2" | openssl dgst -"$1" -r | cut -d' ' -f1; }
  * and HA1=$(h ALG "user:realm:pass"), HA2=$(h ALG "METHOD:uri[:HBODY]"),
  * response=$(h ALG "$HA1:nonce[:nc:cnonce:qop]:$HA2").
+ *
+ * The hashes themselves: each algorithm's published "abc" vector (and
+ * FIPS 180-4's two-block ones) as the auth-int body, and agreement with
+ * OpenSSL's EVP digests on bodies of every length from 0 to 300 bytes
+ * (SHA-256's 64- and SHA-512's 128-byte blocks, each padding boundary).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include <re.h>
 
 #include "auth/digest.h"
 #include "auth/users.h"
+#include "tests/common/testutil.h"
 #include "tests.h"
 
 /* RFC 2617 section 3.5. */
@@ -367,6 +375,166 @@ START_TEST(test_digest_auth_ignores_body)
 	    0);
 	ha1_of(DIGEST_MD5, R2617_USER, R2617_REALM, R2617_PASS, NULL, ha1);
 	ck_assert(check(&c, ha1, "GET", SDP));
+}
+END_TEST
+
+/*
+ * RFC 7616 section 3.9.2 (SHA-512-256, UTF-8 username, userhash) with the
+ * values of erratum 4897: the RFC's were made with a draft SHA-512/256
+ * (userhash 488869..., response ae66e6...); the erratum's are FIPS 180-4's
+ * (userhash 793263ca..., the response below).  We refuse userhash=true,
+ * and the response does not depend on the username parameter, so the
+ * header here names the user in clear.
+ */
+START_TEST(test_digest_rfc7616_sha512_256)
+{
+	static const char hdr[] =
+	    "Digest username=\"J\xc3\xa4s\xc3\xb8n Doe\",\r\n"
+	    "       realm=\"api@example.org\",\r\n"
+	    "       uri=\"/doe.json\",\r\n"
+	    "       algorithm=SHA-512-256,\r\n"
+	    "       nonce=\"5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK\",\r\n"
+	    "       nc=00000001,\r\n"
+	    "       "
+	    "cnonce=\"NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v\",\r\n"
+	    "       qop=auth,\r\n"
+	    "       response=\"3798d4131c277846293534c3edc11bd8a5e4cdcbff78b05d"
+	    "b9d95eeb1cec68a5\",\r\n"
+	    "       opaque=\"HRPCssKJSGjCrkzDg8OhwpzCiGPChXYjwrI2QmXDnsOS\"";
+	struct digest_cred c;
+	uint8_t ha1[DIGEST_HASHMAX];
+
+	ck_assert_int_eq(parse(hdr, &c), 0);
+	ck_assert_int_eq(c.dc_alg, DIGEST_SHA512_256);
+	ha1_of(DIGEST_SHA512_256, "J\xc3\xa4s\xc3\xb8n Doe", "api@example.org",
+	    "Secret, or not?",
+	    "2d3d9f12c9f3d30011259dc5fecee005ae24de40e3e1f61806d03e65f1e6024f",
+	    ha1);
+	ck_assert_str_eq(response_of(&c, ha1, "GET", NULL),
+	    "3798d4131c277846293534c3edc11bd8a5e4cdcbff78b05db9d95eeb1cec68a5");
+	ck_assert(check(&c, ha1, "GET", NULL));
+}
+END_TEST
+
+/* hex(H(p)) through OpenSSL's EVP digests: the reference. */
+static void
+evp_hex(enum digest_alg alg, const void *p, size_t len, char *out)
+{
+	static const char *const names[DIGEST_NALGS] = { "MD5", "SHA256",
+		"SHA512-256" };
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned n;
+	EVP_MD *evp;
+
+	ck_assert_ptr_nonnull(evp = EVP_MD_fetch(NULL, names[alg], NULL));
+	ck_assert(EVP_Digest(p, len, md, &n, evp, NULL));
+	EVP_MD_free(evp);
+	ck_assert_uint_eq(n, digest_alg_len(alg));
+	(void)tu_hex(md, n, out);
+}
+
+/* An auth-int credential for alg (its response is not looked at). */
+static void
+authint_cred(enum digest_alg alg, struct digest_cred *c, uint8_t *ha1)
+{
+	char hdr[512];
+
+	(void)snprintf(hdr, sizeof(hdr),
+	    "Digest username=\"alice\", realm=\"atlanta.com\", "
+	    "nonce=\"" R7616_NONCE "\", uri=\"sip:bob@biloxi.com\", "
+	    "algorithm=%s, qop=auth-int, nc=0000000a, "
+	    "cnonce=\"" R7616_CNONCE "\", response=\"0\"",
+	    digest_alg_name(alg));
+	ck_assert_int_eq(parse(hdr, c), 0);
+	ck_assert_int_eq(c->dc_alg, alg);
+	ha1_of(alg, "alice", "atlanta.com", "secret", NULL, ha1);
+}
+
+/* The response to authint_cred() for a body hashing to hbody, by EVP. */
+static void
+authint_want(enum digest_alg alg, const uint8_t *ha1, const char *hbody,
+    char *out)
+{
+	char hha1[2 * DIGEST_HASHMAX + 1], ha2[2 * DIGEST_HASHMAX + 1];
+	char a2[256], a[512];
+
+	(void)tu_hex(ha1, digest_alg_len(alg), hha1);
+	(void)snprintf(a2, sizeof(a2), "INVITE:sip:bob@biloxi.com:%s", hbody);
+	evp_hex(alg, a2, strlen(a2), ha2);
+	(void)snprintf(a, sizeof(a),
+	    "%s:" R7616_NONCE ":0000000a:" R7616_CNONCE ":auth-int:%s", hha1,
+	    ha2);
+	evp_hex(alg, a, strlen(a), out);
+}
+
+#define FIPS_2BLOCK256                                                         \
+	"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+#define FIPS_2BLOCK512                                                         \
+	"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"     \
+	"ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+
+/*
+ * Published hashes (RFC 1321 A.5; the example values NIST publishes for
+ * FIPS 180-4), each as the auth-int body: the expected response is built
+ * from the published hash, not from ours.
+ */
+static const struct {
+	enum digest_alg alg;
+	const char *body;
+	const char *hash;
+} published[] = {
+	{ DIGEST_MD5, "abc", "900150983cd24fb0d6963f7d28e17f72" },
+	{ DIGEST_SHA256, "abc",
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a"
+	    "d" },
+	{ DIGEST_SHA256, FIPS_2BLOCK256,
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c"
+	    "1" },
+	{ DIGEST_SHA512_256, "abc",
+	    "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af2"
+	    "3" },
+	{ DIGEST_SHA512_256, FIPS_2BLOCK512,
+	    "3928e184fb8690f840da3988121d31be65cb9d3ef83ee6146feac861e19b563"
+	    "a" },
+};
+
+START_TEST(test_digest_published_hashes)
+{
+	char want[2 * DIGEST_HASHMAX + 1];
+	struct digest_cred c;
+	uint8_t ha1[DIGEST_HASHMAX];
+
+	authint_cred(published[_i].alg, &c, ha1);
+	authint_want(published[_i].alg, ha1, published[_i].hash, want);
+	ck_assert_str_eq(response_of(&c, ha1, "INVITE", published[_i].body),
+	    want);
+}
+END_TEST
+
+/* Bodies of 0 to 300 bytes: our hash of the body is EVP's. */
+START_TEST(test_digest_agrees_with_evp)
+{
+	char want[2 * DIGEST_HASHMAX + 1], hbody[2 * DIGEST_HASHMAX + 1];
+	char got[2 * DIGEST_HASHMAX + 1];
+	enum digest_alg alg = (enum digest_alg)_i;
+	struct digest_cred c;
+	uint8_t ha1[DIGEST_HASHMAX], body[300];
+	struct pl m, b;
+	size_t len;
+
+	for (len = 0; len < sizeof(body); len++)
+		body[len] = (uint8_t)(len * 7 + 3);
+	authint_cred(alg, &c, ha1);
+	pl_set_str(&m, "INVITE");
+	for (len = 0; len <= sizeof(body); len++) {
+		evp_hex(alg, body, len, hbody);
+		authint_want(alg, ha1, hbody, want);
+		b.p = (const char *)body;
+		b.l = len;
+		ck_assert_int_eq(digest_response(dg, &c, ha1, &m, &b, got), 0);
+		ck_assert_msg(strcmp(got, want) == 0, "%s, body of %zu bytes",
+		    digest_alg_name(alg), len);
+	}
 }
 END_TEST
 
@@ -950,6 +1118,10 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_digest_auth_int, 0,
 	    sizeof(authint) / sizeof(authint[0]));
 	tcase_add_test(tc, test_digest_auth_ignores_body);
+	tcase_add_test(tc, test_digest_rfc7616_sha512_256);
+	tcase_add_loop_test(tc, test_digest_published_hashes, 0,
+	    sizeof(published) / sizeof(published[0]));
+	tcase_add_loop_test(tc, test_digest_agrees_with_evp, 0, DIGEST_NALGS);
 	tcase_add_test(tc, test_digest_alg_names);
 	suite_add_tcase(s, tc);
 

@@ -92,9 +92,10 @@ enum dparam {
 	DP_N,
 };
 
-static const char *const dparam_names[DP_N] = { "username", "realm", "nonce",
-	"uri", "response", "cnonce", "opaque", "algorithm", "qop", "nc",
-	"userhash", "username*" };
+/* With their lengths: one length test per name, no strlen per parameter. */
+static const struct pl dparam_names[DP_N] = { PL("username"), PL("realm"),
+	PL("nonce"), PL("uri"), PL("response"), PL("cnonce"), PL("opaque"),
+	PL("algorithm"), PL("qop"), PL("nc"), PL("userhash"), PL("username*") };
 
 const char *
 digest_alg_name(enum digest_alg alg)
@@ -267,13 +268,15 @@ digest_params(const struct pl *v, size_t i, struct digest_cred *c)
 		if ((err = digest_param(v, &i, &name, &val)) != 0)
 			return (err);
 		for (k = 0; k < DP_N; k++) {
-			if (pl_strcasecmp(&name, dparam_names[k]) != 0)
+			if (!chars_eqi(name.p, name.l, dparam_names[k].p,
+				dparam_names[k].l))
 				continue;
 			if (seen & (1u << k))
 				return (EBADMSG);
 			seen |= 1u << k;
 			if ((err = digest_store(c, (enum dparam)k, &val)) != 0)
 				return (err);
+			break; /* the names differ: no other can match */
 		}
 		digest_skip_lws(v, &i);
 		if (i >= v->l)
@@ -292,7 +295,7 @@ digest_parse(const struct pl *val, struct digest_cred *c)
 	memset(c, 0, sizeof(*c));
 	c->dc_alg = DIGEST_MD5;
 	digest_skip_lws(val, &i);
-	if (val->l - i < 6 || strncasecmp(val->p + i, "Digest", 6) != 0)
+	if (val->l - i < 6 || !chars_eqi(val->p + i, 6, "Digest", 6))
 		return (ENOTSUP);
 	i += 6;
 	if (i == val->l)

@@ -129,23 +129,6 @@ pkt_param(const struct pl *params, const char *name, size_t namelen,
 	return (false);
 }
 
-/* Check a whole parameter list; 0 when every parameter is well formed. */
-static int
-pkt_params_check(const struct pl *params)
-{
-	struct pl n, v;
-	size_t i = 0;
-	int err;
-
-	while (i < params->l) {
-		if (params->p[i] != ';')
-			return (EBADMSG);
-		if ((err = pkt_param_scan(params, &i, &n, &v)) != 0)
-			return (err);
-	}
-	return (0);
-}
-
 /* host [ ":" port ], host an IPv6 reference, IPv4 address or hostname. */
 static int
 pkt_hostport(const struct pl *hp, struct pl *host, uint16_t *port)
@@ -214,24 +197,36 @@ pkt_via_proto(const struct pl *e, size_t *i, struct pl *tp)
 }
 
 /*
- * The branch: once at most, and a token (RFC 3261 20.42 via-branch).
- * Anything else is a Via other parsers read otherwise (libre takes the
- * second of two, or a value with '=' in it), so it is refused.
+ * The Via's parameters in one pass: every one well formed; the branch
+ * once at most, and a token (RFC 3261 20.42 via-branch; anything else is
+ * a Via other parsers read otherwise: libre takes the second of two, or a
+ * value with '=' in it, so it is refused); the first received and the
+ * first rport.
  */
 static int
-pkt_via_branch(const struct pl *params, struct pl *branch)
+pkt_via_params(struct pkt_via *v)
 {
-	struct pl n, v;
-	size_t i = 0, seen = 0;
+	const struct pl *params = &v->v_params;
+	struct pl n, val;
+	size_t i = 0;
+	bool branch = false, received = false;
 
 	while (i < params->l) {
-		if (pkt_param_scan(params, &i, &n, &v) != 0)
+		if (params->p[i] != ';' ||
+		    pkt_param_scan(params, &i, &n, &val) != 0)
 			return (EBADMSG);
-		if (!CHARS_PLEQI(&n, "branch"))
-			continue;
-		if (seen++ > 0 || !pkt_alltoken(&v))
-			return (EBADMSG);
-		*branch = v;
+		if (CHARS_PLEQI(&n, "branch")) {
+			if (branch || !pkt_alltoken(&val))
+				return (EBADMSG);
+			v->v_branch = val;
+			branch = true;
+		} else if (!received && CHARS_PLEQI(&n, "received")) {
+			v->v_received = val;
+			received = true;
+		} else if (!v->v_rport && CHARS_PLEQI(&n, "rport")) {
+			v->v_rportval = val;
+			v->v_rport = true;
+		}
 	}
 	return (0);
 }
@@ -256,11 +251,8 @@ pkt_via_parse(struct pkt_via *v, const struct pl *elem)
 	pkt_skip_lws(elem, &j);
 	v->v_params.p = elem->p + j;
 	v->v_params.l = elem->l - j;
-	if (pkt_params_check(&v->v_params) != 0 ||
-	    pkt_via_branch(&v->v_params, &v->v_branch) != 0)
+	if (pkt_via_params(v) != 0)
 		return (EBADMSG);
-	(void)PKT_PARAM(&v->v_params, "received", &v->v_received);
-	v->v_rport = PKT_PARAM(&v->v_params, "rport", &v->v_rportval);
 	v->v_set = true;
 	return (0);
 }
@@ -286,6 +278,7 @@ pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
 {
 	const char *lt, *gt;
 	size_t i = 0;
+	bool tag = false;
 
 	memset(n, 0, sizeof(*n));
 	if (val->l == 0)
@@ -313,10 +306,22 @@ pkt_naddr_parse(struct pkt_naddr *n, const struct pl *val)
 	}
 	n->n_params.p = val->p + i;
 	n->n_params.l = val->l - i;
-	if (n->n_uri.l == 0 || pkt_params_check(&n->n_params) != 0)
+	if (n->n_uri.l == 0)
 		return (EBADMSG);
-	if (PKT_PARAM(&n->n_params, "tag", &n->n_tag) && n->n_tag.l == 0)
-		return (EBADMSG); /* ";tag" without a value */
+	/* Every parameter well formed, and the first tag, in one pass. */
+	for (i = 0; i < n->n_params.l;) {
+		struct pl pn, pv;
+
+		if (n->n_params.p[i] != ';' ||
+		    pkt_param_scan(&n->n_params, &i, &pn, &pv) != 0)
+			return (EBADMSG);
+		if (!tag && CHARS_PLEQI(&pn, "tag")) {
+			if (pv.l == 0)
+				return (EBADMSG); /* ";tag" without a value */
+			n->n_tag = pv;
+			tag = true;
+		}
+	}
 	return (0);
 }
 

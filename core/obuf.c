@@ -17,23 +17,6 @@ obuf_init(struct obuf *ob, char *p, size_t size)
 }
 
 void
-obuf_put(struct obuf *ob, const void *p, size_t n)
-{
-	if (ob->ob_full || n > ob->ob_size - ob->ob_len) {
-		ob->ob_full = true;
-		return;
-	}
-	memcpy(ob->ob_p + ob->ob_len, p, n);
-	ob->ob_len += n;
-}
-
-void
-obuf_puts(struct obuf *ob, const char *s)
-{
-	obuf_put(ob, s, strlen(s));
-}
-
-void
 obuf_putpl(struct obuf *ob, const struct pl *pl)
 {
 	obuf_put(ob, pl->p, pl->l);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct pl;
 
@@ -20,9 +21,28 @@ struct obuf {
 };
 
 void obuf_init(struct obuf *ob, char *p, size_t size);
-void obuf_put(struct obuf *ob, const void *p, size_t n);
-void obuf_puts(struct obuf *ob, const char *s);
 void obuf_putpl(struct obuf *ob, const struct pl *pl);
 void obuf_putu(struct obuf *ob, uint64_t v);
+
+/*
+ * Inline: a message is written in dozens of small pieces, most of them
+ * literals whose strlen() the compiler then knows.
+ */
+static inline void
+obuf_put(struct obuf *ob, const void *p, size_t n)
+{
+	if (ob->ob_full || n > ob->ob_size - ob->ob_len) {
+		ob->ob_full = true;
+		return;
+	}
+	memcpy(ob->ob_p + ob->ob_len, p, n);
+	ob->ob_len += n;
+}
+
+static inline void
+obuf_puts(struct obuf *ob, const char *s)
+{
+	obuf_put(ob, s, strlen(s));
+}
 
 #endif

@@ -434,8 +434,8 @@ START_TEST(test_frame_body_toobig)
 		"l: 4294967296\r\n",
 		"l: 18446744073709551616\r\n",
 		"Content-Length: 99999999999999999999999999999999999999\r\n",
-		"Content-Length: 99999999999999999999\r\nl: "
-		"099999999999999999999\r\n",
+		("Content-Length: 99999999999999999999\r\nl: "
+		 "099999999999999999999\r\n"),
 	};
 	char buf[1024];
 	size_t len, i;

@@ -22,6 +22,7 @@
 #include <openssl/sha.h>
 
 #include "auth/mac.h"
+#include "core/siphash.h"
 
 #define MAC_BLOCK 64 /* SHA-256's block: the length of a padded key */
 #define MAC_IPAD  0x36
@@ -30,10 +31,11 @@
 _Static_assert(SECRET_KEYLEN <= MAC_BLOCK, "a key longer than a block");
 _Static_assert(MAC_MAXLEN == SHA256_DIGEST_LENGTH, "MAC_MAXLEN is SHA-256's");
 
-/* One key's HMAC-SHA-256, the pads absorbed. */
+/* One key's HMAC-SHA-256, the pads absorbed, and its SipHash key. */
 struct mac_ctx {
-	SHA256_CTX mc_inner; /* after key ^ ipad */
-	SHA256_CTX mc_outer; /* after key ^ opad */
+	SHA256_CTX mc_inner;       /* after key ^ ipad */
+	SHA256_CTX mc_outer;       /* after key ^ opad */
+	struct siphash_key mc_sip; /* mac_hash64(): see mac_key() */
 };
 
 struct mac {
@@ -88,13 +90,45 @@ mac_pad(SHA256_CTX *c, const uint8_t *key, uint8_t pad)
 	return (ok ? 0 : EIO);
 }
 
-/* One key's two states. */
+/* The HMAC of parts under mc's key into full (MAC_MAXLEN bytes). */
+static int
+mac_hmac(const struct mac_ctx *mc, const struct mac_part *parts, size_t nparts,
+    uint8_t *full)
+{
+	uint8_t inner[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
+	size_t i;
+	int ok = 1;
+
+	c = mc->mc_inner;
+	for (i = 0; i < nparts && ok; i++)
+		ok = SHA256_Update(&c, parts[i].mp_p, parts[i].mp_l);
+	ok = ok && SHA256_Final(inner, &c);
+	c = mc->mc_outer;
+	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) &&
+	    SHA256_Final(full, &c);
+	OPENSSL_cleanse(inner, sizeof(inner));
+	return (ok ? 0 : EIO);
+}
+
+/*
+ * One key's two states, and its SipHash key: the first 16 bytes of the
+ * HMAC of a fixed label under the key (so it is as secret as the key and
+ * differs per secret and use).
+ */
 static int
 mac_key(struct mac_ctx *mc, const uint8_t *key)
 {
+	static const char label[] = "sipwarden siphash key";
+	struct mac_part part = { label, sizeof(label) - 1 };
+	uint8_t full[MAC_MAXLEN];
+
 	if (mac_pad(&mc->mc_inner, key, MAC_IPAD) != 0 ||
-	    mac_pad(&mc->mc_outer, key, MAC_OPAD) != 0)
+	    mac_pad(&mc->mc_outer, key, MAC_OPAD) != 0 ||
+	    mac_hmac(mc, &part, 1, full) != 0)
 		return (EIO);
+	siphash_key_set(&mc->mc_sip, full);
+	OPENSSL_cleanse(full, sizeof(full));
 	return (0);
 }
 
@@ -122,33 +156,38 @@ bad:
 }
 
 /*
- * One context on the stack serves both halves: after SHA256_Final it holds
- * the digest, not the keyed state, and OpenSSL wipes its data block.  Of
- * what is left only the inner digest is cleansed, once per call (32
- * bytes); full's bytes past outlen are MAC output, not key material.
+ * One context on the stack serves both halves (mac_hmac): after
+ * SHA256_Final it holds the digest, not the keyed state, and OpenSSL
+ * wipes its data block.  Of what is left only the inner digest is
+ * cleansed, once per call (32 bytes); full's bytes past outlen are MAC
+ * output, not key material.
  */
 int
 mac_sign(struct mac *m, size_t idx, enum secret_use use,
     const struct mac_part *parts, size_t nparts, uint8_t *out, size_t outlen)
 {
-	uint8_t inner[SHA256_DIGEST_LENGTH], full[MAC_MAXLEN];
-	SHA256_CTX c;
-	size_t i;
-	int ok;
+	uint8_t full[MAC_MAXLEN];
 
 	if (idx >= m->m_n || outlen > MAC_MAXLEN)
 		return (EINVAL);
-	c = m->m_ctx[idx][use].mc_inner;
-	ok = 1;
-	for (i = 0; i < nparts && ok; i++)
-		ok = SHA256_Update(&c, parts[i].mp_p, parts[i].mp_l);
-	ok = ok && SHA256_Final(inner, &c);
-	c = m->m_ctx[idx][use].mc_outer;
-	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) &&
-	    SHA256_Final(full, &c);
-	OPENSSL_cleanse(inner, sizeof(inner));
-	if (!ok)
+	if (mac_hmac(&m->m_ctx[idx][use], parts, nparts, full) != 0)
 		return (EIO);
 	memcpy(out, full, outlen);
+	return (0);
+}
+
+int
+mac_hash64(struct mac *m, size_t idx, enum secret_use use,
+    const struct mac_part *parts, size_t nparts, uint64_t *out)
+{
+	struct siphash_state st;
+	size_t i;
+
+	if (idx >= m->m_n)
+		return (EINVAL);
+	siphash_init(&st, &m->m_ctx[idx][use].mc_sip);
+	for (i = 0; i < nparts; i++)
+		siphash_update(&st, parts[i].mp_p, parts[i].mp_l);
+	*out = siphash_final(&st);
 	return (0);
 }

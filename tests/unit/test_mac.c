@@ -16,6 +16,7 @@
 #include "auth/mac.h"
 #include "auth/secrets.h"
 #include "core/hex.h"
+#include "core/siphash.h"
 #include "tests/common/testutil.h"
 #include "tests.h"
 
@@ -238,6 +239,58 @@ START_TEST(test_mac_sign_einval)
 }
 END_TEST
 
+/*
+ * mac_hash64: SipHash-2-4 of the parts' concatenation under the first 16
+ * bytes of HMAC(key, "sipwarden siphash key") (pinned here: instances
+ * sharing a secret_file make the same branches), however the input is cut;
+ * its own key per use and per secret; a rebind takes the new key.
+ */
+START_TEST(test_mac_hash64)
+{
+	static const char label[] = "sipwarden siphash key";
+	struct mac_part lp = { label, sizeof(label) - 1 };
+	struct mac_part whole = { "tz9hG4bKabc10.0.0.2", 19 };
+	struct mac_part cut[3] = { { "t", 1 }, { "z9hG4bKab", 9 },
+		{ "c10.0.0.2", 9 } };
+	uint8_t key[SECRET_KEYLEN], full[MAC_MAXLEN];
+	struct siphash_key sk;
+	struct secrets *s, *s2, *s3;
+	uint64_t h, h2, want, u[SECRET_NUSES];
+	size_t i;
+
+	s = secrets_of(fill(key, 0x44, sizeof(key)), sizeof(key));
+	ck_assert_int_eq(mac_hash64(mc, 0, SECRET_BRANCH, &whole, 1, &h),
+	    EINVAL); /* nothing bound */
+	ck_assert_int_eq(mac_bind(mc, s, 1), 0);
+	ck_assert_int_eq(mac_sign(mc, 0, SECRET_BRANCH, &lp, 1, full, 32), 0);
+	siphash_key_set(&sk, full);
+	want = siphash(&sk, whole.mp_p, whole.mp_l);
+	ck_assert_int_eq(mac_hash64(mc, 0, SECRET_BRANCH, &whole, 1, &h), 0);
+	ck_assert_uint_eq(h, want);
+	ck_assert_int_eq(mac_hash64(mc, 0, SECRET_BRANCH, cut, 3, &h2), 0);
+	ck_assert_uint_eq(h2, want);
+	ck_assert_int_eq(mac_hash64(mc, 1, SECRET_BRANCH, &whole, 1, &h2),
+	    EINVAL);
+	/* Every use its own key (random keys here): its own hash. */
+	ck_assert_int_eq(secrets_random(&s3), 0);
+	ck_assert_int_eq(mac_bind(mc, s3, 3), 0);
+	for (i = 0; i < SECRET_NUSES; i++)
+		ck_assert_int_eq(mac_hash64(mc, 0, (enum secret_use)i, &whole,
+				     1, &u[i]),
+		    0);
+	ck_assert_uint_ne(u[SECRET_NONCE], u[SECRET_BRANCH]);
+	ck_assert_uint_ne(u[SECRET_NONCE], u[SECRET_TOKEN]);
+	ck_assert_uint_ne(u[SECRET_BRANCH], u[SECRET_TOKEN]);
+	secrets_free(s3);
+	s2 = secrets_of(fill(key, 0x45, sizeof(key)), sizeof(key));
+	ck_assert_int_eq(mac_bind(mc, s2, 2), 0);
+	ck_assert_int_eq(mac_hash64(mc, 0, SECRET_BRANCH, &whole, 1, &h2), 0);
+	ck_assert_uint_ne(h2, h);
+	secrets_free(s);
+	secrets_free(s2);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -251,6 +304,7 @@ test_suite(void)
 	tcase_add_test(tc, test_mac_keys_per_use_and_secret);
 	tcase_add_test(tc, test_mac_rebind);
 	tcase_add_test(tc, test_mac_sign_einval);
+	tcase_add_test(tc, test_mac_hash64);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -169,6 +169,36 @@ START_TEST(test_limits_shorter_ban_after_longer)
 }
 END_TEST
 
+/*
+ * A sweep with nothing to end may skip the table; a ban set after it, or
+ * after the clock stepped back, is still ended by a later sweep.
+ */
+START_TEST(test_limits_sweep_after_quiet)
+{
+	unsigned f = 0;
+
+	ck_assert(limits_fail(l, &a4, 1000, 1, 60, 10, &f));
+	ck_assert_uint_eq(limits_sweep(l, 1010, unban_cb, NULL), 0);
+	ck_assert_uint_eq(unbans, 1);
+	ck_assert_uint_eq(limits_sweep(l, 1020, unban_cb, NULL), 0);
+	ck_assert_uint_eq(unbans, 1);
+	ck_assert(limits_fail(l, &b4, 1030, 1, 60, 10, &f));
+	ck_assert_uint_eq(limits_sweep(l, 1035, unban_cb, NULL), 1);
+	ck_assert_uint_eq(limits_sweep(l, 1041, unban_cb, NULL), 0);
+	ck_assert_uint_eq(unbans, 2);
+	ck_assert_str_eq(last_unban, "203.0.113.8");
+	ck_assert(limits_fail(l, &b4, 1990, 1, 60, 5, &f));
+	ck_assert_uint_eq(limits_sweep(l, 2000, unban_cb, NULL), 0);
+	ck_assert_uint_eq(unbans, 3);
+	/* The clock steps back: a ban over before the last sweep's time. */
+	ck_assert(limits_fail(l, &a4, 1500, 1, 60, 10, &f));
+	ck_assert(limits_banned(l, &a4, 1505));
+	ck_assert_uint_eq(limits_sweep(l, 1511, unban_cb, NULL), 0);
+	ck_assert_uint_eq(unbans, 4);
+	ck_assert_str_eq(last_unban, "203.0.113.7");
+}
+END_TEST
+
 START_TEST(test_limits_flood_does_not_evict_a_ban)
 {
 	struct sa s;
@@ -220,6 +250,7 @@ test_suite(void)
 	tcase_add_test(tc, test_limits_sweep_ends_bans);
 	tcase_add_test(tc, test_limits_challenge_bucket);
 	tcase_add_test(tc, test_limits_shorter_ban_after_longer);
+	tcase_add_test(tc, test_limits_sweep_after_quiet);
 	tcase_add_test(tc, test_limits_flood_does_not_evict_a_ban);
 	tcase_add_test(tc, test_limits_table_full_of_bans);
 	suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
  * 64-bit words of state, two rounds per 8-byte word of input, the length
  * in the top byte of the last word, four rounds to finish.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -12,17 +13,22 @@
 
 #define SIPHASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-/* 8 bytes as a little-endian word. */
-static uint64_t
+/* 8 bytes as a little-endian word (one load on a little-endian host). */
+static inline uint64_t
 siphash_le64(const uint8_t *p)
 {
-	return ((uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56);
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return (le64toh(w));
 }
 
-/* One SipRound over the state v[0..3]. */
-static void
+/*
+ * One SipRound over the state v[0..3].  Inline, and the callers work on a
+ * copy of the state on their stack: input bytes may alias anything, so a
+ * state in the caller's struct would be reloaded after every store.
+ */
+static inline void
 siphash_round(uint64_t *v)
 {
 	v[0] += v[1];
@@ -42,7 +48,7 @@ siphash_round(uint64_t *v)
 }
 
 /* Absorb one word of input: two compression rounds. */
-static void
+static inline void
 siphash_word(uint64_t *v, uint64_t m)
 {
 	v[3] ^= m;
@@ -84,6 +90,7 @@ siphash_update(struct siphash_state *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t have = (size_t)(s->ss_len & 7), n;
+	uint64_t v[4];
 
 	s->ss_len += len;
 	if (have > 0) {
@@ -95,8 +102,10 @@ siphash_update(struct siphash_state *s, const void *data, size_t len)
 			return;
 		siphash_word(s->ss_v, siphash_le64(s->ss_buf));
 	}
+	memcpy(v, s->ss_v, sizeof(v));
 	for (; len >= 8; p += 8, len -= 8)
-		siphash_word(s->ss_v, siphash_le64(p));
+		siphash_word(v, siphash_le64(p));
+	memcpy(s->ss_v, v, sizeof(v));
 	if (len > 0)
 		memcpy(s->ss_buf, p, len);
 }
@@ -106,15 +115,17 @@ siphash_final(struct siphash_state *s)
 {
 	uint8_t last[8] = { 0 };
 	size_t i, tail = (size_t)(s->ss_len & 7);
+	uint64_t v[4];
 
 	if (tail > 0)
 		memcpy(last, s->ss_buf, tail);
 	last[7] = (uint8_t)s->ss_len;
-	siphash_word(s->ss_v, siphash_le64(last));
-	s->ss_v[2] ^= 0xff;
+	memcpy(v, s->ss_v, sizeof(v));
+	siphash_word(v, siphash_le64(last));
+	v[2] ^= 0xff;
 	for (i = 0; i < 4; i++)
-		siphash_round(s->ss_v);
-	return (s->ss_v[0] ^ s->ss_v[1] ^ s->ss_v[2] ^ s->ss_v[3]);
+		siphash_round(v);
+	return (v[0] ^ v[1] ^ v[2] ^ v[3]);
 }
 
 uint64_t

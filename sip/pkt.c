@@ -273,19 +273,22 @@ pkt_add_hdr(struct pkt *p, size_t off, size_t end)
 	struct pkt_hdr *h;
 	struct pl name;
 	const char *colon, *s = p->p_buf + off;
-	size_t n = end - off;
+	size_t n = end - off, i;
 
 	if (p->p_nhdrs >= PKT_MAXHDRS)
 		return (pkt_garbage(p, "too many headers"));
-	colon = memchr(s, ':', n);
-	if (colon == NULL)
-		return (pkt_bad(p, "header line without a colon"));
+	/* One pass: the token, white space, the colon. */
 	name.p = s;
-	name.l = (size_t)(colon - s);
-	while (name.l > 0 && chars_is(name.p[name.l - 1], CHARS_WS))
-		name.l--;
-	if (!pkt_alltoken(&name))
+	name.l = chars_skip(s, n, 0, CHARS_TOKEN);
+	i = chars_skip(s, n, name.l, CHARS_WS);
+	if (i >= n || s[i] != ':') {
+		if (memchr(s, ':', n) == NULL)
+			return (pkt_bad(p, "header line without a colon"));
 		return (pkt_bad(p, "malformed header name"));
+	}
+	if (name.l == 0)
+		return (pkt_bad(p, "malformed header name"));
+	colon = s + i;
 	h = &p->p_hdrs[p->p_nhdrs];
 	h->h_id = (uint8_t)pkt_hdr_id(&name);
 	h->h_off = (uint32_t)off;

@@ -8,11 +8,13 @@
  *   0      version, 1
  *   1..2   id of the secret (auth/secrets.h), big-endian
  *   3      listener index the response is to be sent from
- *   4..11  transaction hash: HMAC(branch key, "t" + the incoming request's
- *          top-Via branch and sent-by, or for RFC 2543 requests (no
- *          z9hG4bK) Request-URI, From tag, Call-ID, CSeq number and top
- *          Via), so retransmissions, the CANCEL and the non-2xx ACK of an
- *          INVITE get the same branch
+ *   4..11  transaction hash: SipHash-2-4 (auth/mac.h, mac_hash64: keyed
+ *          from the branch key, big-endian) of "t" + the incoming
+ *          request's top-Via branch and sent-by, or for RFC 2543 requests
+ *          (no z9hG4bK) Request-URI, From tag, Call-ID, CSeq number and
+ *          top Via, so retransmissions, the CANCEL and the non-2xx ACK of
+ *          an INVITE get the same branch; keyed, so outsiders can neither
+ *          predict nor collide it, and the MAC below covers it
  *   12..19 only when the relay transport is TCP or TLS: the id of the
  *          connection the response goes back on (struct flow f_conn,
  *          big-endian)

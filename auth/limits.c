@@ -38,6 +38,8 @@ struct lbucket {
 	struct lentry b_e[LIMITS_WAYS];
 };
 
+#define LIMITS_SWEEP_SLACK 5 /* s: see limits_sweep() */
+
 struct limits {
 	struct siphash_key l_key; /* random: nobody can aim at a bucket */
 	struct lbucket *l_b;
@@ -309,9 +311,12 @@ limits_sweep(struct limits *l, uint32_t now, limits_unban_h *unban, void *arg)
 	/*
 	 * No ban set since a sweep ended them all (and the clock did not go
 	 * back since): the table's 3 MiB stay untouched, out of the caches.
+	 * The slack covers a worker that read its clock before this sweep's
+	 * and stores a short ban (its end <= now) after the sweep passed.
 	 */
 	if (now >= l->l_swept &&
-	    atomic_load_explicit(&l->l_ban_end, memory_order_acquire) <=
+	    atomic_load_explicit(&l->l_ban_end, memory_order_acquire) +
+		    LIMITS_SWEEP_SLACK <=
 		l->l_swept)
 		return (0);
 	for (i = 0; i < LIMITS_BUCKETS; i++) {

@@ -92,6 +92,8 @@ siphash_update(struct siphash_state *s, const void *data, size_t len)
 	size_t have = (size_t)(s->ss_len & 7), n;
 	uint64_t v[4];
 
+	if (len == 0)
+		return; /* data may be NULL then (an empty view) */
 	s->ss_len += len;
 	if (have > 0) {
 		n = 8 - have < len ? 8 - have : len;

@@ -13,13 +13,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <re.h>
 
 #include "core/addr.h"
 #include "core/chars.h"
+#include "core/obuf.h"
 
 #define ADDR_IPBUF 64 /* longer than any literal inet_pton accepts */
 
@@ -271,41 +271,26 @@ addr_cidr_match(const struct cidr *c, const struct sa *sa)
 	return (((a[full] ^ c->ci_addr[full]) & (0xff00 >> rest) & 0xff) == 0);
 }
 
-/* v (< 100000) in decimal at p; returns the digits written. */
-static size_t
-addr_put_dec(char *p, unsigned v)
-{
-	char d[5];
-	size_t n = 0, i;
-
-	do {
-		d[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 && n < sizeof(d));
-	for (i = 0; i < n; i++)
-		p[i] = d[n - 1 - i];
-	return (n);
-}
-
 /*
- * "a.b.c.d" of an IPv4 address into tmp (16 bytes), by hand: this is on
- * the packet path (received= of every forwarded request), and glibc's
+ * "a.b.c.d" of an IPv4 address into tmp (16 bytes), through obuf: this is
+ * on the packet path (received= of every forwarded request), and glibc's
  * inet_ntop() formats IPv4 through sprintf().
  */
 static size_t
 addr_fmt_ip4(const struct sa *sa, char *tmp)
 {
 	const uint8_t *b = (const uint8_t *)&sa->u.in.sin_addr.s_addr;
-	size_t n = 0;
+	struct obuf ob;
 	int i;
 
+	obuf_init(&ob, tmp, 16);
 	for (i = 0; i < 4; i++) {
 		if (i > 0)
-			tmp[n++] = '.';
-		n += addr_put_dec(tmp + n, b[i]);
+			obuf_put(&ob, ".", 1);
+		obuf_putu(&ob, b[i]);
 	}
-	tmp[n] = '\0';
-	return (n);
+	tmp[ob.ob_len] = '\0'; /* 15 at most */
+	return (ob.ob_len);
 }
 
 size_t
@@ -336,29 +321,29 @@ addr_fmt_ip(const struct sa *sa, char *buf, size_t size)
 size_t
 addr_fmt(const struct sa *sa, char *buf, size_t size)
 {
-	char out[ADDR_IPBUF + 8];
-	size_t n = 0, ip;
+	char ip[ADDR_IPBUF];
+	struct obuf ob;
+	size_t n;
 	bool v6;
 
 	if (buf == NULL || size == 0)
 		return (0);
 	buf[0] = '\0';
-	if (sa == NULL)
+	if (sa == NULL || (n = addr_fmt_ip(sa, ip, sizeof(ip))) == 0)
 		return (0);
-	if ((v6 = sa_af(sa) == AF_INET6))
-		out[n++] = '[';
-	if ((ip = addr_fmt_ip(sa, out + n, ADDR_IPBUF)) == 0)
-		return (0);
-	n += ip;
+	v6 = sa_af(sa) == AF_INET6;
+	obuf_init(&ob, buf, size - 1); /* a byte for the NUL */
 	if (v6)
-		out[n++] = ']';
-	out[n++] = ':';
-	n += addr_put_dec(out + n, sa_port(sa));
-	if (n >= size)
+		obuf_put(&ob, "[", 1);
+	obuf_put(&ob, ip, n);
+	obuf_puts(&ob, v6 ? "]:" : ":");
+	obuf_putu(&ob, sa_port(sa));
+	if (ob.ob_full) {
+		buf[0] = '\0';
 		return (0);
-	memcpy(buf, out, n);
-	buf[n] = '\0';
-	return (n);
+	}
+	buf[ob.ob_len] = '\0';
+	return (ob.ob_len);
 }
 
 const char *

@@ -63,10 +63,13 @@ static cfg_set_h cfg_set_listen, cfg_set_advertise, cfg_set_upstream,
 
 #define CFG_OFF(f) offsetof(struct cfg, f)
 
+static int cfg_hostport(const char *val, size_t *hlen, uint16_t *port);
+
 /* Every key, in the order of SPEC section 2. */
 static const struct cfg_key cfg_keys[] = {
 	{ "listen", cfg_set_listen, CFGK_REQUIRED | CFGK_REPEAT, 0, 0, NULL, 0,
-	    "udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT" },
+	    "udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT, then optionally "
+	    "'advertise HOST[:PORT]'" },
 	{ "advertise", cfg_set_advertise, 0, 0, 0, NULL, 0,
 	    "HOST or HOST:PORT (a host name, IPv4 address or [IPv6])" },
 	{ "upstream", cfg_set_upstream, CFGK_REQUIRED, 0, 0, NULL, 0,
@@ -275,21 +278,41 @@ cfg_set_realm(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 	return (cfg_store(ld, k, val));
 }
 
+/*
+ * "PROTO:ADDR:PORT [advertise HOST[:PORT]]".  The advertised name is what
+ * clients are told (Via, their Record-Route); the PBX is told the bound
+ * address, so one listener can stand behind a balancer's address.
+ */
 static int
 cfg_set_listen(struct cfg_ld *ld, const struct cfg_key *k, const char *val)
 {
+	static const char kw[] = "advertise";
 	struct cfg *cfg = ld->ld_cfg;
 	struct cfg_sock cs;
-	size_t i;
+	size_t i, alen = strcspn(val, " \t"), hlen;
+	const char *adv = val + alen;
 
-	if (addr_parse_tp(val, strlen(val), &cs.cs_tp, &cs.cs_addr) != 0)
+	memset(&cs, 0, sizeof(cs));
+	if (addr_parse_tp(val, alen, &cs.cs_tp, &cs.cs_addr) != 0)
 		return (cfg_bad(ld, k, val));
+	if (*adv != '\0') {
+		adv += strspn(adv, " \t");
+		if (strncmp(adv, kw, sizeof(kw) - 1) != 0 ||
+		    (adv[sizeof(kw) - 1] != ' ' && adv[sizeof(kw) - 1] != '\t'))
+			return (cfg_bad(ld, k, val));
+		adv += sizeof(kw) - 1;
+		adv += strspn(adv, " \t");
+		if (cfg_hostport(adv, &hlen, &cs.cs_adv_port) != 0 ||
+		    hlen >= sizeof(cs.cs_adv_host))
+			return (cfg_bad(ld, k, val));
+		memcpy(cs.cs_adv_host, adv, hlen);
+	}
 	for (i = 0; i < cfg->c_nlisten; i++) {
 		if (cfg->c_listen[i].cs_tp == cs.cs_tp &&
 		    sa_cmp(&cfg->c_listen[i].cs_addr, &cs.cs_addr, SA_ALL)) {
 			lines_err(&ld->ld_li, ld->ld_li.li_line,
-			    "duplicate listener '%s', first given on line %u",
-			    val, cfg->c_listen[i].cs_line);
+			    "duplicate listener '%.*s', first given on line %u",
+			    (int)alen, val, cfg->c_listen[i].cs_line);
 			return (EINVAL);
 		}
 	}

@@ -34,10 +34,20 @@ enum cfg_idcheck {
 	CFG_ID_OFF,
 };
 
+/* A host name, an IPv4 address or a bracketed IPv6 address, and a NUL. */
+#define CFG_HOSTMAX 256
+
 struct cfg_sock {
 	enum transport cs_tp;
 	struct sa cs_addr;
 	unsigned cs_line; /* where it was given, for messages */
+	/*
+	 * A listener's own "advertise HOST[:PORT]" (empty: none): the name
+	 * clients know it by, as the config wrote it; the PBX is told the
+	 * bound address.  Not used for the upstream.
+	 */
+	char cs_adv_host[CFG_HOSTMAX];
+	uint16_t cs_adv_port; /* 0: the listener's port */
 };
 
 struct cfg {

@@ -25,7 +25,8 @@
  */
 bool
 route_uri(struct mac *m, const struct snapshot *sn, const struct pkt *p,
-    size_t l, const struct flow *f, bool dialog, char *out, size_t size)
+    size_t l, enum snap_face face, const struct flow *f, bool dialog, char *out,
+    size_t size)
 {
 	const struct snap_listener *sl = &sn->sn_l[l];
 	char tok[FLOW_TOKEN_MAXLEN + 1], dtok[DIALOG_TOKEN_LEN + 1];
@@ -43,7 +44,7 @@ route_uri(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 	obuf_puts(&ob, sips ? "sips:" : "sip:");
 	obuf_puts(&ob, tok);
 	obuf_puts(&ob, "@");
-	obuf_puts(&ob, sl->sl_hostport);
+	obuf_puts(&ob, snapshot_hostport(sl, face));
 	if (sl->sl_tp == TP_TCP)
 		obuf_puts(&ob, ";transport=tcp");
 	else if (sl->sl_tp == TP_TLS && !sips)

@@ -40,12 +40,13 @@ struct route_ours {
 };
 
 /*
- * "sip:TOKEN@host:port;lr" for listener l and flow f into out, with
- * dialog also ";swt=" the dialog token for p's Call-ID; false when a token
- * cannot be made or it does not fit in size.
+ * "sip:TOKEN@host:port;lr" for listener l, named as face knows it, and
+ * flow f into out, with dialog also ";swt=" the dialog token for p's
+ * Call-ID; false when a token cannot be made or it does not fit in size.
  */
 bool route_uri(struct mac *m, const struct snapshot *sn, const struct pkt *p,
-    size_t l, const struct flow *f, bool dialog, char *out, size_t size);
+    size_t l, enum snap_face face, const struct flow *f, bool dialog, char *out,
+    size_t size);
 
 /* Our Route elements on top of p, and their tokens. */
 void route_check(struct mac *m, const struct snapshot *sn, const struct pkt *p,

@@ -18,6 +18,7 @@
 #include "core/chars.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/obuf.h"
 #include "sip/pkt_value.h"
 #include "sip/snapshot.h"
 
@@ -35,6 +36,36 @@ snapshot_err(snap_msg_h *errh, void *arg, const struct cfg *c, unsigned line,
 	errh(buf, arg);
 }
 
+/* "host:port" into out, host bracketed when it is an IPv6 address. */
+static void
+snap_hostport(char *out, size_t size, const char *host, uint16_t port)
+{
+	bool v6 = strchr(host, ':') != NULL;
+	struct obuf ob;
+
+	obuf_init(&ob, out, size - 1);
+	if (v6)
+		obuf_puts(&ob, "[");
+	obuf_puts(&ob, host);
+	if (v6)
+		obuf_puts(&ob, "]");
+	obuf_puts(&ob, ":");
+	obuf_putu(&ob, port);
+	out[ob.ob_len] = '\0';
+}
+
+/* host (bracketed if IPv6, as the config keeps it) into out, unbracketed. */
+static void
+snap_unbracket(char *out, size_t size, const char *h)
+{
+	size_t hl = strlen(h);
+
+	if (h[0] == '[' && hl > 2)
+		(void)snprintf(out, size, "%.*s", (int)(hl - 2), h + 1);
+	else
+		(void)snprintf(out, size, "%s", h);
+}
+
 /* How listener i is addressed by others. */
 static int
 snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
@@ -42,37 +73,42 @@ snap_listener(struct snapshot *sn, size_t i, snap_msg_h *errh, void *arg)
 	const struct cfg *c = sn->sn_cfg;
 	const struct cfg_sock *cs = &c->c_listen[i];
 	struct snap_listener *sl = &sn->sn_l[i];
-	bool v6;
+	char bound[SNAP_HOSTLEN];
+	bool any = sa_is_any(&cs->cs_addr);
 
 	sl->sl_tp = cs->cs_tp;
 	sl->sl_addr = cs->cs_addr;
 	sl->sl_port = sa_port(&cs->cs_addr);
-	if (sa_is_any(&cs->cs_addr)) {
+	(void)addr_fmt_ip(&cs->cs_addr, bound, sizeof(bound));
+	if (cs->cs_adv_host[0] != '\0') {
+		snap_unbracket(sl->sl_host, sizeof(sl->sl_host),
+		    cs->cs_adv_host);
+		if (cs->cs_adv_port != 0)
+			sl->sl_port = cs->cs_adv_port;
+	} else if (any) {
 		if (c->c_advertise_host == NULL) {
 			snapshot_err(errh, arg, c, cs->cs_line,
 			    "a wildcard listen address needs 'advertise'");
 			return (EINVAL);
 		}
-		/* The config keeps an IPv6 advertise address bracketed. */
-		const char *h = c->c_advertise_host;
-		size_t hl = strlen(h);
-
-		if (h[0] == '[' && hl > 2)
-			(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%.*s",
-			    (int)(hl - 2), h + 1);
-		else
-			(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%s",
-			    h);
+		snap_unbracket(sl->sl_host, sizeof(sl->sl_host),
+		    c->c_advertise_host);
 		if (c->c_advertise_port != 0)
 			sl->sl_port = c->c_advertise_port;
 	} else {
-		(void)addr_fmt_ip(&cs->cs_addr, sl->sl_host,
-		    sizeof(sl->sl_host));
+		(void)snprintf(sl->sl_host, sizeof(sl->sl_host), "%s", bound);
 	}
 	sl->sl_hostlen = strlen(sl->sl_host);
-	v6 = strchr(sl->sl_host, ':') != NULL;
-	(void)snprintf(sl->sl_hostport, sizeof(sl->sl_hostport), "%s%s%s:%u",
-	    v6 ? "[" : "", sl->sl_host, v6 ? "]" : "", sl->sl_port);
+	snap_hostport(sl->sl_hostport, sizeof(sl->sl_hostport), sl->sl_host,
+	    sl->sl_port);
+	/* Nobody reaches us at 0.0.0.0 or [::]: the one name is all. */
+	if (any)
+		snap_hostport(sl->sl_up_hostport, sizeof(sl->sl_up_hostport),
+		    sl->sl_host, sl->sl_port);
+	else
+		snap_hostport(sl->sl_up_hostport, sizeof(sl->sl_up_hostport),
+		    bound, sa_port(&cs->cs_addr));
+	sl->sl_split = strcmp(sl->sl_hostport, sl->sl_up_hostport) != 0;
 	return (0);
 }
 

@@ -26,7 +26,14 @@ struct secrets;
 /* Where a loader sends a problem ("FILE:LINE: message"). */
 typedef void(snap_msg_h)(const char *msg, void *arg);
 
-/* One listener as others must address it. */
+/*
+ * One listener as others must address it: by clients (sl_host, sl_port,
+ * sl_hostport: its own advertise, else the global one for a wildcard
+ * address, else the bound address) and by the PBX (sl_up_hostport: the
+ * bound address; for a wildcard listener, which has no address of its own,
+ * the same as the clients').  The two differ only for a listener with an
+ * advertise of its own, such as an instance behind a balancer's address.
+ */
 struct snap_listener {
 	enum transport sl_tp;
 	struct sa sl_addr;                  /* bound address */
@@ -34,7 +41,22 @@ struct snap_listener {
 	size_t sl_hostlen;                  /* strlen(sl_host) */
 	uint16_t sl_port;                   /* advertised port */
 	char sl_hostport[SNAP_HOSTLEN + 8]; /* "host:port" */
+	char sl_up_hostport[SNAP_HOSTLEN + 8]; /* "host:port" for the PBX */
+	bool sl_split;                         /* the two names differ */
 };
+
+/* Which of a listener's names a message carries: who will read it. */
+enum snap_face {
+	SNAP_CLIENT,
+	SNAP_PBX,
+};
+
+/* Listener l's "host:port" as the side face knows it. */
+static inline const char *
+snapshot_hostport(const struct snap_listener *sl, enum snap_face face)
+{
+	return (face == SNAP_PBX ? sl->sl_up_hostport : sl->sl_hostport);
+}
 
 struct snapshot {
 	atomic_uint sn_refs;

@@ -25,10 +25,10 @@
 #include "sip/snapshot.h"
 #include "sip/stage.h"
 
-/* "SIP/2.0/UDP host:port;branch=..." for listener l into out. */
+/* "SIP/2.0/UDP host:port;branch=..." for listener l, seen by face. */
 static bool
-stage_via(struct pipe_req *pr, size_t l, const struct flow *relay, char *out,
-    size_t size)
+stage_via(struct pipe_req *pr, size_t l, enum snap_face face,
+    const struct flow *relay, char *out, size_t size)
 {
 	const struct snap_listener *sl = &pr->pr_sn->sn_l[l];
 	char branch[BRANCH_MAXLEN + 1];
@@ -41,7 +41,7 @@ stage_via(struct pipe_req *pr, size_t l, const struct flow *relay, char *out,
 	obuf_puts(&ob, "SIP/2.0/");
 	obuf_puts(&ob, addr_tp_via(sl->sl_tp));
 	obuf_puts(&ob, " ");
-	obuf_puts(&ob, sl->sl_hostport);
+	obuf_puts(&ob, snapshot_hostport(sl, face));
 	obuf_puts(&ob, ";branch=");
 	obuf_puts(&ob, branch);
 	out[ob.ob_len] = '\0';
@@ -93,31 +93,43 @@ stage_crlf_only(const struct pkt *p)
 	return (frame_crlf_only(p->p_buf, p->p_body));
 }
 
-/* Our Record-Route URIs for a dialog-creating request into fr. */
+/*
+ * Our Record-Route URIs for a dialog-creating request into fr, going to
+ * the side face: the top one names the listener it leaves from as that
+ * side knows it; a second names the listener it came in on as the other
+ * side knows it, when it is another listener or has another name there
+ * (RFC 3261 16.6 step 4, "double Record-Route").
+ */
 static bool
 stage_record_route(struct pipe_req *pr, const struct flow *dst,
-    const struct flow *client, char rr[2][ROUTE_URIMAX], struct fwd_req *fr)
+    enum snap_face face, const struct flow *client, char rr[2][ROUTE_URIMAX],
+    struct fwd_req *fr)
 {
 	struct mac *m = pr->pr_pc->pc_mac;
 	size_t inl = pr->pr_so->so_flow->f_lsock, outl = dst->f_lsock;
+	enum snap_face back = face == SNAP_PBX ? SNAP_CLIENT : SNAP_PBX;
 
-	if (!route_uri(m, pr->pr_sn, pr->pr_p, outl, client, true, rr[0],
+	if (!route_uri(m, pr->pr_sn, pr->pr_p, outl, face, client, true, rr[0],
 		ROUTE_URIMAX))
 		return (false);
 	fr->fr_rr[0] = rr[0];
-	if (inl != outl) {
-		if (!route_uri(m, pr->pr_sn, pr->pr_p, inl, client, true, rr[1],
-			ROUTE_URIMAX))
+	if (inl != outl || pr->pr_sn->sn_l[inl].sl_split) {
+		if (!route_uri(m, pr->pr_sn, pr->pr_p, inl, back, client, true,
+			rr[1], ROUTE_URIMAX))
 			return (false);
 		fr->fr_rr[1] = rr[1];
 	}
 	return (true);
 }
 
-/* Rewrite and send a request to dst, from listener dst->f_lsock. */
+/*
+ * Rewrite and send a request to dst, on the side face, from listener
+ * dst->f_lsock.
+ */
 static void
-stage_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
-    const struct flow *client, bool path, const struct pl *strip, size_t nstrip)
+stage_forward(struct pipe_req *pr, const struct flow *dst, enum snap_face face,
+    size_t nroute, const struct flow *client, bool path, const struct pl *strip,
+    size_t nstrip)
 {
 	const struct pkt *p = pr->pr_p;
 	char via[SNAP_HOSTLEN + BRANCH_MAXLEN + 32];
@@ -139,14 +151,14 @@ stage_forward(struct pipe_req *pr, const struct flow *dst, size_t nroute,
 	fr.fr_strip = strip;
 	fr.fr_nstrip = nstrip;
 	action_relay_flow(pr, &relay);
-	if (!stage_via(pr, dst->f_lsock, &relay, via, sizeof(via)))
+	if (!stage_via(pr, dst->f_lsock, face, &relay, via, sizeof(via)))
 		goto toobig;
 	if (stage_dialog_creating(p) &&
-	    !stage_record_route(pr, dst, client, rr, &fr))
+	    !stage_record_route(pr, dst, face, client, rr, &fr))
 		goto toobig;
 	if (path) {
 		if (!route_uri(pr->pr_pc->pc_mac, pr->pr_sn, p, dst->f_lsock,
-			client, false, pathuri, sizeof(pathuri)))
+			face, client, false, pathuri, sizeof(pathuri)))
 			goto toobig;
 		fr.fr_path = pathuri;
 	}
@@ -290,7 +302,7 @@ stage_to_upstream(struct pipe_req *pr)
 	dst.f_tp = (uint8_t)sn->sn_cfg->c_upstream.cs_tp;
 	dst.f_lsock = (uint8_t)sn->sn_upl;
 	dst.f_addr = sn->sn_cfg->c_upstream.cs_addr;
-	stage_forward(pr, &dst, rt.rt_n, pr->pr_so->so_flow,
+	stage_forward(pr, &dst, SNAP_PBX, rt.rt_n, pr->pr_so->so_flow,
 	    PKT_METHOD_IS(&p->p_method, "REGISTER"), res.ar_strip,
 	    res.ar_nstrip);
 }
@@ -316,7 +328,7 @@ stage_to_client(struct pipe_req *pr)
 		action_reply(pr, 482, "Loop Detected", "next hop is ourselves");
 		return;
 	}
-	stage_forward(pr, &dst, rt.rt_n, &dst, false, NULL, 0);
+	stage_forward(pr, &dst, SNAP_CLIENT, rt.rt_n, &dst, false, NULL, 0);
 }
 
 static int

@@ -150,16 +150,38 @@ static const struct {
 	    "@:5: duplicate key 'upstream', first given on line 2\n" },
 	{ BASE "nonce_ttl 30\nnonce_ttl 60\n",
 	    "@:6: duplicate key 'nonce_ttl', first given on line 5\n" },
+#define LISTEN_EXPECT                                                          \
+	"expected udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT, then "        \
+	"optionally 'advertise HOST[:PORT]'\n"
 	{ BASE "listen bogus\n",
-	    "@:5: bad value 'bogus' for 'listen': expected udp:ADDR:PORT, "
-	    "tcp:ADDR:PORT or tls:ADDR:PORT\n" },
+	    "@:5: bad value 'bogus' for 'listen': " LISTEN_EXPECT },
 	{ BASE "listen sctp:127.0.0.1:5060\n",
-	    "@:5: bad value 'sctp:127.0.0.1:5060' for 'listen': expected "
-	    "udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT\n" },
+	    "@:5: bad value 'sctp:127.0.0.1:5060' for "
+	    "'listen': " LISTEN_EXPECT },
 	{ BASE "listen udp:[::1]\n",
-	    "@:5: bad value 'udp:[::1]' for 'listen': expected udp:ADDR:PORT, "
-	    "tcp:ADDR:PORT or tls:ADDR:PORT\n" },
+	    "@:5: bad value 'udp:[::1]' for 'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertize 10.0.0.1\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertize 10.0.0.1' for "
+	    "'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertise\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertise' for "
+	    "'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertisex 10.0.0.1\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertisex 10.0.0.1' for "
+	    "'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertise -bad.example\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertise -bad.example' for "
+	    "'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertise 10.0.0.1 10.0.0.2\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertise 10.0.0.1 10.0.0.2' "
+	    "for 'listen': " LISTEN_EXPECT },
+	{ BASE "listen udp:127.0.0.1:5062 advertise 2001:db8::1\n",
+	    "@:5: bad value 'udp:127.0.0.1:5062 advertise 2001:db8::1' for "
+	    "'listen': " LISTEN_EXPECT },
 	{ BASE "listen udp:127.0.0.1:5060\n",
+	    "@:5: duplicate listener 'udp:127.0.0.1:5060', first given on line "
+	    "1\n" },
+	{ BASE "listen udp:127.0.0.1:5060  advertise 10.0.0.1\n",
 	    "@:5: duplicate listener 'udp:127.0.0.1:5060', first given on line "
 	    "1\n" },
 	{ L_LISTEN "upstream tls:127.0.0.1:5081\n" L_REALM L_USERS,
@@ -363,38 +385,39 @@ START_TEST(test_cfg_load_null_arguments)
 }
 END_TEST
 
-static const char full_text[] = "# every key, none at its default\n"
-				"listen udp:127.0.0.1:5060\n"
-				"listen tcp:[::1]:5060\n"
-				"listen tls:0.0.0.0:5061\n"
-				"advertise sip.example.org:5070\n"
-				"upstream tcp:10.0.0.5:5080\n"
-				"realm Example Realm\n"
-				"users /etc/sipwarden/users\n"
-				"secret_file secrets\n"
-				"nonce_ttl 600\n"
-				"algorithms SHA-512-256,SHA-256,MD5\n"
-				"allow 192.0.2.0/24\n"
-				"allow 2001:db8::/32\n"
-				"trust 198.51.100.10\n"
-				"identity_check register\n"
-				"challenge_limit 0\n"
-				"ban_after 5\n"
-				"ban_window 120\n"
-				"ban_time 3600\n"
-				"log syslog\n"
-				"log_level debug\n"
-				"log_format json\n"
-				"metrics 127.0.0.1:9090\n"
-				"tls_cert cert.pem\n"
-				"tls_key /etc/ssl/key.pem\n"
-				"tcp_max_connections 100\n"
-				"tcp_max_per_ip 3\n"
-				"tcp_idle_timeout 90\n"
-				"tcp_message_timeout 4\n"
-				"tcp_max_header 1024\n"
-				"tcp_max_queued 65536\n"
-				"workers 4\n";
+static const char full_text[] =
+    "# every key, none at its default\n"
+    "listen udp:127.0.0.1:5060\n"
+    "listen tcp:[::1]:5060 advertise [2001:db8::7]:5062\n"
+    "listen tls:0.0.0.0:5061\tadvertise  vip.example.org\n"
+    "advertise sip.example.org:5070\n"
+    "upstream tcp:10.0.0.5:5080\n"
+    "realm Example Realm\n"
+    "users /etc/sipwarden/users\n"
+    "secret_file secrets\n"
+    "nonce_ttl 600\n"
+    "algorithms SHA-512-256,SHA-256,MD5\n"
+    "allow 192.0.2.0/24\n"
+    "allow 2001:db8::/32\n"
+    "trust 198.51.100.10\n"
+    "identity_check register\n"
+    "challenge_limit 0\n"
+    "ban_after 5\n"
+    "ban_window 120\n"
+    "ban_time 3600\n"
+    "log syslog\n"
+    "log_level debug\n"
+    "log_format json\n"
+    "metrics 127.0.0.1:9090\n"
+    "tls_cert cert.pem\n"
+    "tls_key /etc/ssl/key.pem\n"
+    "tcp_max_connections 100\n"
+    "tcp_max_per_ip 3\n"
+    "tcp_idle_timeout 90\n"
+    "tcp_message_timeout 4\n"
+    "tcp_max_header 1024\n"
+    "tcp_max_queued 65536\n"
+    "workers 4\n";
 
 START_TEST(test_cfg_load_full_listen)
 {
@@ -404,10 +427,16 @@ START_TEST(test_cfg_load_full_listen)
 	ck_assert_int_eq(cfg->c_listen[0].cs_tp, TP_UDP);
 	assert_sa(&cfg->c_listen[0].cs_addr, "127.0.0.1:5060");
 	ck_assert_uint_eq(cfg->c_listen[0].cs_line, 2);
+	ck_assert_str_eq(cfg->c_listen[0].cs_adv_host, "");
+	ck_assert_uint_eq(cfg->c_listen[0].cs_adv_port, 0);
 	ck_assert_int_eq(cfg->c_listen[1].cs_tp, TP_TCP);
 	assert_sa(&cfg->c_listen[1].cs_addr, "[::1]:5060");
+	ck_assert_str_eq(cfg->c_listen[1].cs_adv_host, "[2001:db8::7]");
+	ck_assert_uint_eq(cfg->c_listen[1].cs_adv_port, 5062);
 	ck_assert_int_eq(cfg->c_listen[2].cs_tp, TP_TLS);
 	assert_sa(&cfg->c_listen[2].cs_addr, "0.0.0.0:5061");
+	ck_assert_str_eq(cfg->c_listen[2].cs_adv_host, "vip.example.org");
+	ck_assert_uint_eq(cfg->c_listen[2].cs_adv_port, 0);
 	ck_assert_uint_eq(cfg->c_listen[2].cs_line, 4);
 	ck_assert_int_eq(cfg->c_upstream.cs_tp, TP_TCP);
 	assert_sa(&cfg->c_upstream.cs_addr, "10.0.0.5:5080");

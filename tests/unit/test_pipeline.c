@@ -1110,6 +1110,101 @@ START_TEST(test_admit_bans_and_allow_list)
 }
 END_TEST
 
+/*
+ * A listener with an advertise of its own (an instance behind a
+ * balancer's address, 198.51.100.10): clients are told that name, the PBX
+ * the bound address; one listener, so a dialog's two sides get one
+ * Record-Route each, and both names are ours in a Route.
+ */
+#define SPLIT_CFG                                                              \
+	"listen udp:127.0.0.1:5060 advertise 198.51.100.10\n"                  \
+	"upstream udp:127.0.0.1:5080\n"                                        \
+	"realm sipwarden.test\nusers users\n" HARNESS_TRUST
+
+START_TEST(test_listener_advertise_two_faces)
+{
+	char b[512], path[256], req[2048], tok[FLOW_TOKEN_MAXLEN + 1];
+	char swt0[32], swt1[32], rr0[512], rr1[512];
+
+	harness_reload_cfg(SPLIT_CFG);
+	harness_handle(HARNESS_REGISTER, CLIENT);
+	harness_sent_to(PBX);
+	ck_assert(strncmp(harness_hdr("Via", 0, b, sizeof(b)),
+		      "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw", 43) == 0);
+	path_token(tok, sizeof(tok));
+	harness_path_uri(path, sizeof(path));
+	(void)snprintf(req, sizeof(req), "sip:%s@127.0.0.1:5060;lr", tok);
+	ck_assert_str_eq(path, req);
+
+	/* alice calls: the PBX's side on top, then hers. */
+	harness_handle(INVITE, CLIENT);
+	harness_sent_to(PBX);
+	assert_rr(0, "sip", tok, "127.0.0.1:5060", swt0, sizeof(swt0));
+	assert_rr(1, "sip", tok, "198.51.100.10:5060", swt1, sizeof(swt1));
+	ck_assert_str_eq(swt0, swt1);
+	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
+	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 0, rr0, sizeof(rr0)));
+	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 1, rr1, sizeof(rr1)));
+
+	/* Her BYE with the route set reversed, as a UAC keeps it: the top
+	 * element names us by the advertised name, both go, no challenge. */
+	(void)snprintf(req, sizeof(req),
+	    "BYE sip:100@127.0.0.1:5080 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKbye5;rport\r\n"
+	    "Route: %s, %s\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:alice@sipwarden.test>;tag=f2\r\n"
+	    "To: <sip:100@sipwarden.test>;tag=p5\r\n"
+	    "Call-ID: inv-1@10.0.0.2\r\nCSeq: 2 BYE\r\n\r\n",
+	    rr1, rr0);
+	harness_handle(req, "203.0.113.9:5062"); /* not in trust */
+	harness_sent_to(PBX);
+	ck_assert_ptr_null(harness_hdr("Route", 0, b, sizeof(b)));
+
+	/* The PBX calls alice through her Path: the client's side on top,
+	 * by the advertised name, and our Via names it too. */
+	(void)snprintf(req, sizeof(req),
+	    "INVITE sip:alice@10.0.0.2:5062 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKpbx7\r\n"
+	    "Route: <%s>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:100@sipwarden.test>;tag=p7\r\n"
+	    "To: <sip:alice@sipwarden.test>\r\n"
+	    "Call-ID: pbx-split-1\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:100@127.0.0.1:5080>\r\n\r\n",
+	    path);
+	harness_handle(req, PBX);
+	harness_sent_to(CLIENT);
+	ck_assert(
+	    strncmp(harness_hdr("Via", 0, b, sizeof(b)),
+		"SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKsw", 47) == 0);
+	assert_rr(0, "sip", tok, "198.51.100.10:5060", swt0, sizeof(swt0));
+	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt1, sizeof(swt1));
+	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
+}
+END_TEST
+
+/* An advertise of its own on a wildcard listener: its one name. */
+START_TEST(test_listener_advertise_wildcard_one_name)
+{
+	char b[512];
+
+	harness_reload_cfg("listen udp:0.0.0.0:5060 advertise sip.example.org\n"
+			   "advertise other.example.org\n"
+			   "upstream udp:127.0.0.1:5080\n"
+			   "realm sipwarden.test\nusers users\n" HARNESS_TRUST);
+	harness_handle(INVITE, CLIENT);
+	harness_sent_to(PBX);
+	ck_assert(
+	    strncmp(harness_hdr("Via", 0, b, sizeof(b)),
+		"SIP/2.0/UDP sip.example.org:5060;branch=z9hG4bKsw", 49) == 0);
+	ck_assert_ptr_nonnull(
+	    strstr(harness_hdr("Record-Route", 0, b, sizeof(b)),
+		"@sip.example.org:5060;lr;swt="));
+	ck_assert_ptr_null(harness_hdr("Record-Route", 1, b, sizeof(b)));
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -1148,6 +1243,8 @@ test_suite(void)
 	tcase_add_test(tc, test_flow_failed_upstream_gone_503_to_tls_client);
 	tcase_add_test(tc, test_flow_failed_nothing_for_ack_or_response);
 	tcase_add_test(tc, test_admit_bans_and_allow_list);
+	tcase_add_test(tc, test_listener_advertise_two_faces);
+	tcase_add_test(tc, test_listener_advertise_wildcard_one_name);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -27,6 +27,11 @@ snap_sock_eq(const struct cfg_sock *a, const struct cfg_sock *b)
 	    a->cs_tp == b->cs_tp && sa_cmp(&a->cs_addr, &b->cs_addr, SA_ALL));
 }
 
+/*
+ * A listener's advertise goes with its socket: a dialog's Route names the
+ * listener as it was advertised when the dialog began, so a name that
+ * changed under it would no longer be recognised as ours.
+ */
 static bool
 snap_listen_eq(const struct cfg *a, const struct cfg *b)
 {
@@ -35,7 +40,10 @@ snap_listen_eq(const struct cfg *a, const struct cfg *b)
 	if (a->c_nlisten != b->c_nlisten)
 		return (false);
 	for (i = 0; i < a->c_nlisten; i++)
-		if (!snap_sock_eq(&a->c_listen[i], &b->c_listen[i]))
+		if (!snap_sock_eq(&a->c_listen[i], &b->c_listen[i]) ||
+		    strcmp(a->c_listen[i].cs_adv_host,
+			b->c_listen[i].cs_adv_host) != 0 ||
+		    a->c_listen[i].cs_adv_port != b->c_listen[i].cs_adv_port)
 			return (false);
 	return (true);
 }

@@ -5,7 +5,8 @@
 #    the users file: users=3);
 #  - a broken config: result=failed naming FILE:LINE, the old state stays
 #    (still debug) and traffic still flows;
-#  - a changed workers / listen value: result=ok, the line says which keys
+#  - a changed workers / listen value (a listener's advertise alone
+#    included): result=ok, the line says which keys
 #    kept their old value, the old listener still works;
 #  - reloads under load: 400 REGISTERs at 200/s with 5 SIGHUPs among them
 #    all succeed;
@@ -110,6 +111,15 @@ last_reload | grep -Eq 'event=reload result=ok .*kept=[a-z,]*listen' ||
 last_reload | grep -Eq 'kept=[a-z,]*workers' ||
     fail "changed workers: reload line does not say it was kept: $(last_reload)"
 options_roundtrip old-listener-after-kept
+
+# A listener's advertise goes with it: changing only that is kept too
+# (dialogs in progress name the listener as advertised).
+SW_LOGLEVEL=debug conf
+sed -i "s/^listen .*/& advertise 198.51.100.77/" "$SW_CONF"
+hup
+last_reload | grep -Eq 'event=reload result=ok .*kept=[a-z,]*listen' ||
+    fail "changed advertise on listen: reload line does not say it was kept: $(last_reload)"
+options_roundtrip old-advertise-after-kept
 
 # Reloads under load: nothing fails.
 SW_WORKERS=2 SW_LOGLEVEL=info conf

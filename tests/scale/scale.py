@@ -559,11 +559,84 @@ def check_calls(pbx, udp, tcp):
                               m.hdr("call-id") == cid
                               for m, _ in pbx.got), 10,
                   what + ": the phone's BYE at the PBX")
+        got = pbx.take(lambda m: m.is_req and m.method == "BYE" and
+                       m.hdr("call-id") == cid)
+        check(not got[0].all("route"),
+              "%s: the BYE reached the PBX with Route %s: both entries are "
+              "ours and go" % (what, got[0].all("route")))
+        check(got[1][0] == inst, "%s: the BYE came through %s, not %s" %
+              (what, got[1][0], inst))
         note("%s: INVITE from %s:%d over %s, Record-Route VIP then %s, "
              "BYE back without a challenge" %
              (what, src[0], src[1], phone.tp(), inst))
     for p in tcp:
         p.close()
+
+
+def check_phone_calls(pbx, udp):
+    """(b) a phone calls the PBX: 407, the answer, the route set."""
+    p = udp[2]
+    inst = instance_of(pbx, p)
+    what = "(b) %s calls the PBX through %s" % (p.user, inst)
+    cid = "out-%s-%s" % (p.user, tok())
+    ruri = "sip:100@%s" % REALM
+
+    def invite(cseq, auth=None):
+        hdrs = [("Via", "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport" %
+                 (p.ip, p.port, tok())),
+                ("Max-Forwards", "70"),
+                ("From", "<sip:%s@%s>;tag=ph%s" % (p.user, REALM, cid[-6:])),
+                ("To", "<%s>" % ruri), ("Call-ID", cid),
+                ("CSeq", "%d INVITE" % cseq),
+                ("Contact", "<sip:%s@%s:%d>" % (p.user, p.ip, p.port))]
+        if auth:
+            hdrs.append(("Proxy-Authorization", auth))
+        p.send(frame("INVITE %s SIP/2.0" % ruri, hdrs))
+
+    def reply(code):
+        for m, _ in p.inbox:
+            if not m.is_req and m.hdr("call-id") == cid and m.code == code:
+                return m
+        return None
+
+    invite(1)
+    LOOP.pump(lambda: reply(407) is not None, 10, what + ": 407")
+    ch = [params(v) for v in reply(407).all("proxy-authenticate")]
+    ch = [c for c in ch if c.get("algorithm", "MD5").upper() == "MD5"][0]
+    cnonce, nc = tok(8), "00000001"
+    resp = md5(":".join([ha1(p.user, p.pw), ch["nonce"], nc, cnonce, "auth",
+                         md5("INVITE:" + ruri)]))
+    invite(2, 'Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+           'response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="%s"' %
+           (p.user, REALM, ch["nonce"], ruri, resp, nc, cnonce))
+    LOOP.pump(lambda: any(m.is_req and m.method == "INVITE" and
+                          m.hdr("call-id") == cid for m, _ in pbx.got), 10,
+              what + ": the INVITE at the PBX")
+    inv, src = pbx.take(lambda m: m.is_req and m.method == "INVITE" and
+                        m.hdr("call-id") == cid)
+    check(src[0] == inst, "%s: the INVITE came through %s" % (what, src[0]))
+    rrs = re.findall(r"<([^>]+)>", ",".join(inv.all("record-route")))
+    check(len(rrs) == 2 and "@%s:5060" % inst in rrs[0] and
+          "@%s:5060" % VIP in rrs[1],
+          "%s: Record-Route %s: not the instance then the VIP" % (what, rrs))
+    check(inv.hdr("proxy-authorization") is None,
+          what + ": the credentials reached the PBX")
+    via = inv.all("via")[0]
+    check(via.startswith("SIP/2.0/UDP %s:5060;" % inst),
+          "%s: our Via %s does not name the instance" % (what, via))
+    pbx.s.sendto(response_to(inv, 200, "OK", [
+        ("Contact", "<sip:100@%s:%d>" % (PBX_IP, PBX_PORT))],
+        totag="pbx" + tok(6)), src)
+    LOOP.pump(lambda: reply(200) is not None, 10, what + ": the 200")
+    ok = reply(200)
+    # The phone's route set is the Record-Route reversed: the VIP first.
+    route = list(reversed(re.findall(r"<([^>]+)>",
+                                     ",".join(ok.all("record-route")))))
+    check(len(route) == 2 and "@%s:5060" % VIP in route[0],
+          "%s: the 200's Record-Route %s" % (what, route))
+    note("%s: 407, then the INVITE at the PBX with Record-Route %s then "
+         "the VIP; the phone's route set starts at the VIP" %
+         (what, inst))
 
 
 def node_index(ip):
@@ -713,6 +786,7 @@ def run_test():
     udp, tcp = make_phones()
     check_spread(pbx, udp)
     check_calls(pbx, udp, tcp)
+    check_phone_calls(pbx, udp)
     check_nonce_moves(pbx, udp)
     alive = check_failover(pbx, udp)
     check_flood_ban(pbx, udp, alive)

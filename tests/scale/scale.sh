@@ -52,11 +52,10 @@ if command -v keepalived >/dev/null; then
 else
 	note "keepalived is not installed: etc/keepalived/sipwarden.conf not checked"
 fi
-modprobe -q ip_vs 2>/dev/null || :
 if [ -e /proc/net/ip_vs ]; then
 	note "this kernel has IPVS; the checks below run with the nftables balancer only"
 else
-	note "this kernel has no IPVS (no /proc/net/ip_vs): the checks below run with the nftables balancer"
+	note "no IPVS here (no /proc/net/ip_vs; not loaded, or not in this kernel): the checks below run with the nftables balancer"
 fi
 
 # Namespace names carry our PID: another run's are never touched.
@@ -101,6 +100,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# Is PID running (a zombie, killed or exited but not reaped, is not)?
+running() {
+	local state
+	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
 
 newns() {
 	ip netns add "$1" || fail "cannot create network namespace $1"
@@ -237,7 +243,7 @@ export NS_CLIENT NS_BAL NS_PBX VIP NODES PBX_IP NODE_PIDS NODE_LOGS PHONES \
 	TCP_PHONES FLOOD_IP REALM NFT_TABLE BAN_AFTER
 export USERS_PW=$T/users.pw
 if [ "$MODE" = bench ]; then
-	python3 "$SRCDIR/scale.py" bench "$BENCH_N" || fail "the benchmark failed"
+	timeout 600 python3 "$SRCDIR/scale.py" bench "$BENCH_N" || fail "the benchmark failed"
 else
 	timeout 240 python3 "$SRCDIR/scale.py" test || fail "a check failed"
 fi
@@ -246,19 +252,29 @@ fi
 n=0
 for p in $NODE_PIDS; do
 	n=$((n + 1))
-	kill -0 "$p" 2>/dev/null || continue
+	if ! running "$p"; then
+		wait "$p"
+		rc=$?
+		# The one the failover check killed, with SIGKILL.
+		[ "$MODE" = test ] && [ "$n" -eq 3 ] && [ "$rc" -eq 137 ] && continue
+		fail "instance $n died during the run (status $rc)"
+	fi
 	kill -TERM "$p"
 	for _ in $(seq 150); do
-		kill -0 "$p" 2>/dev/null || break
+		running "$p" || break
 		sleep 0.1
 	done
+	if running "$p"; then
+		kill -KILL "$p"
+		wait "$p"
+		fail "instance $n still running 15 s after SIGTERM"
+	fi
 	wait "$p"
 	rc=$?
 	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/node$n.err.log"; then
 		grep -E -A12 'ERROR: |runtime error:' "$T/node$n.err.log" | head -n 30 >&2
 		fail "sanitizer report from instance $n"
 	fi
-	[ "$MODE" = bench ] || [ "$n" -ne 3 ] || continue
 	[ "$rc" -eq 0 ] || fail "instance $n exited with status $rc"
 done
 note "passed"

@@ -654,10 +654,28 @@ assert_rr(int n, const char *scheme, const char *tok, const char *hostport,
 	(void)snprintf(swt, size, "%.*s", DIALOG_TOKEN_LEN, b + wl);
 }
 
+/*
+ * Exactly two Record-Route entries, top then second, with tok's flow and
+ * one dialog token; copied whole into rr0 and rr1.
+ */
+static void
+assert_double_rr(const char *tok, const char *top, const char *second,
+    char *rr0, char *rr1, size_t size)
+{
+	char swt0[32], swt1[32], b[512];
+
+	assert_rr(0, "sip", tok, top, swt0, sizeof(swt0));
+	assert_rr(1, "sip", tok, second, swt1, sizeof(swt1));
+	ck_assert_str_eq(swt0, swt1);
+	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
+	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 0, rr0, size));
+	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 1, rr1, size));
+}
+
 START_TEST(test_pbx_invite_to_tls_client_double_record_route)
 {
 	char tok[FLOW_TOKEN_MAXLEN + 1], path[256], req[2048], b[512];
-	char br[128], swt0[32], swt1[32], rr0[512], rr1[512];
+	char br[128], rr0[512], rr1[512];
 
 	stream_snapshot(STREAM_CFG);
 	harness_handle_on(REGISTER_TLS, TP_TLS, L_TLS, CONN_TLS, TLS_CLIENT);
@@ -691,13 +709,8 @@ START_TEST(test_pbx_invite_to_tls_client_double_record_route)
 	/* The client's side on top (TLS listener: sip: with transport=tls,
 	 * which every phone can send to), then the PBX's: both carry
 	 * alice's flow and the same dialog token. */
-	assert_rr(0, "sip", tok, "127.0.0.1:5061;transport=tls", swt0,
-	    sizeof(swt0));
-	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt1, sizeof(swt1));
-	ck_assert_str_eq(swt0, swt1);
-	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
-	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 0, rr0, sizeof(rr0)));
-	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 1, rr1, sizeof(rr1)));
+	assert_double_rr(tok, "127.0.0.1:5061;transport=tls", "127.0.0.1:5060",
+	    rr0, rr1, sizeof(rr0));
 
 	/* alice's BYE over TLS, with the route set in that order: both
 	 * elements are ours and go; on to the PBX. */
@@ -1124,7 +1137,7 @@ END_TEST
 START_TEST(test_listener_advertise_two_faces)
 {
 	char b[512], path[256], req[2048], tok[FLOW_TOKEN_MAXLEN + 1];
-	char swt0[32], swt1[32], rr0[512], rr1[512];
+	char rr0[512], rr1[512];
 
 	harness_reload_cfg(SPLIT_CFG);
 	harness_handle(HARNESS_REGISTER, CLIENT);
@@ -1139,12 +1152,8 @@ START_TEST(test_listener_advertise_two_faces)
 	/* alice calls: the PBX's side on top, then hers. */
 	harness_handle(INVITE, CLIENT);
 	harness_sent_to(PBX);
-	assert_rr(0, "sip", tok, "127.0.0.1:5060", swt0, sizeof(swt0));
-	assert_rr(1, "sip", tok, "198.51.100.10:5060", swt1, sizeof(swt1));
-	ck_assert_str_eq(swt0, swt1);
-	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
-	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 0, rr0, sizeof(rr0)));
-	ck_assert_ptr_nonnull(harness_hdr("Record-Route", 1, rr1, sizeof(rr1)));
+	assert_double_rr(tok, "127.0.0.1:5060", "198.51.100.10:5060", rr0, rr1,
+	    sizeof(rr0));
 
 	/* Her BYE with the route set reversed, as a UAC keeps it: the top
 	 * element names us by the advertised name, both go, no challenge. */
@@ -1178,9 +1187,8 @@ START_TEST(test_listener_advertise_two_faces)
 	ck_assert(
 	    strncmp(harness_hdr("Via", 0, b, sizeof(b)),
 		"SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKsw", 47) == 0);
-	assert_rr(0, "sip", tok, "198.51.100.10:5060", swt0, sizeof(swt0));
-	assert_rr(1, "sip", tok, "127.0.0.1:5060", swt1, sizeof(swt1));
-	ck_assert_ptr_null(harness_hdr("Record-Route", 2, b, sizeof(b)));
+	assert_double_rr(tok, "198.51.100.10:5060", "127.0.0.1:5060", rr0, rr1,
+	    sizeof(rr0));
 }
 END_TEST
 

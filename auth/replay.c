@@ -55,9 +55,9 @@ replay_alloc(struct replay **rp)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (ENOMEM);
 	/* A slot a cache line: neighbours under other locks share none. */
-	r->r_slots = aligned_alloc(64, REPLAY_SLOTS * sizeof(*r->r_slots));
+	r->r_slots = aligned_alloc(64, REPLAY_ALL_SLOTS * sizeof(*r->r_slots));
 	if (r->r_slots != NULL)
-		memset(r->r_slots, 0, REPLAY_SLOTS * sizeof(*r->r_slots));
+		memset(r->r_slots, 0, REPLAY_ALL_SLOTS * sizeof(*r->r_slots));
 	if (r->r_slots == NULL ||
 	    RAND_bytes((unsigned char *)&r->r_instance,
 		sizeof(r->r_instance)) != 1 ||
@@ -146,10 +146,12 @@ replay_issue(struct replay *r)
 }
 
 /*
- * The slot of a nonce of another instance: spread by SipHash.  Its
- * instance and counter are signed, but anyone may ask that instance for
- * nonces until some share a slot under a hash they can compute, and push
- * out each other's use; under our random key they cannot tell which do.
+ * The slot of a nonce of another instance: spread by SipHash over the
+ * foreign slots, after the ring of ours (so neither pushes out the
+ * other).  Its instance and counter are signed, but anyone may ask that
+ * instance for nonces until some share a slot under a hash they can
+ * compute, and push out each other's use; under our random key they
+ * cannot tell which do.
  */
 static uint32_t
 replay_foreign_slot(const struct replay *r, const struct nonce *n)
@@ -157,7 +159,7 @@ replay_foreign_slot(const struct replay *r, const struct nonce *n)
 	uint64_t h =
 	    siphash_u64(&r->r_key, replay_key(n->n_instance, n->n_counter), 0);
 
-	return ((uint32_t)(h % REPLAY_SLOTS));
+	return (REPLAY_SLOTS + (uint32_t)(h % REPLAY_FOREIGN_SLOTS));
 }
 
 /* Mark nc used in s; false when it was. */

@@ -20,16 +20,22 @@
  * nonce whose slot was taken by a newer one is answered as stale (the
  * client re-authenticates with a fresh nonce, one round trip) rather than
  * forgotten, so a replay is never accepted because memory ran out.  With
- * 262144 slots of 64 bytes (16 MiB) and nonce_ttl 300, that happens only above
- * ~870 challenges a second sustained for the whole ttl, which challenge_limit
- * bounds per source.
+ * 262144 slots of 64 bytes (16 MiB; 20 MiB with the foreign ones) and nonce_ttl
+ * 300, that happens only above ~870 challenges a second sustained for the whole
+ * ttl, which challenge_limit bounds per source.
  *
  * A nonce of another instance sharing the secret (other n_instance) claims
- * its slot (hashed) on first use here; each instance then refuses replays
- * of what it has seen.  Once such a nonce loses its slot it cannot be told
- * from one never seen, so the slot remembers the newest issue time of the
- * foreign nonces it lost, and a foreign nonce no newer than that is
- * answered as stale: never accepted twice.
+ * a slot of its own kind on first use here: REPLAY_FOREIGN_SLOTS more
+ * slots after the ring, chosen by a keyed hash; each instance then refuses
+ * replays of what it has seen.  Kept apart from the ring, the phones that
+ * a balancer moves here (an instance failed) never push out the nonces of
+ * the phones that were here all along, nor the other way round.  Among
+ * themselves foreign nonces may share a slot.  Once such a nonce loses its
+ * slot it cannot be told from one never seen, so the slot remembers the
+ * newest issue time of the foreign nonces it lost, and a foreign nonce no
+ * newer than that is answered as stale: never accepted twice.  (65536
+ * slots: the nonces of 10000 moved phones share a slot about 750 times,
+ * each such phone then answering one challenge more.)
  */
 #ifndef SW_AUTH_REPLAY_H
 #define SW_AUTH_REPLAY_H
@@ -40,8 +46,10 @@
 
 struct nonce;
 
-#define REPLAY_SLOTS        (1u << 18)
-#define REPLAY_RETRANS_SECS 32
+#define REPLAY_SLOTS         (1u << 18) /* the ring of ours */
+#define REPLAY_FOREIGN_SLOTS (1u << 16) /* other instances', hashed */
+#define REPLAY_ALL_SLOTS     (REPLAY_SLOTS + REPLAY_FOREIGN_SLOTS)
+#define REPLAY_RETRANS_SECS  32
 
 enum replay_result {
 	REPLAY_OK,      /* first use of this nc: accept */

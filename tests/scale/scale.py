@@ -8,7 +8,8 @@ enters a namespace with setns(2) before it makes that namespace's
 sockets, so one select() loop serves both sides.  Every wait is bounded.
 
 Usage: scale.py test | scale.py bench N
-Environment (from scale.sh): NS_CLIENT NS_BAL NS_PBX, VIP, NODES (the
+Environment (from scale.sh): NS_CLIENT NS_BAL NS_PBX (the PIDs of the
+processes that hold those namespaces), VIP, NODES (the
 instance addresses, space separated), NODE_PIDS, NODE_LOGS, PHONES (the
 phone addresses), TCP_PHONES, FLOOD_IP, REALM, USERS_PW (user:password per
 line file), NFT_TABLE, BAN_AFTER.
@@ -51,8 +52,11 @@ def note(msg):
 
 
 def enter(ns):
-    """Make the sockets created from now on belong to namespace ns."""
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    """Make the sockets created from now on belong to namespace ns.
+
+    A namespace is named by the PID of the process scale.sh holds it with.
+    """
+    fd = os.open("/proc/%s/ns/net" % ns, os.O_RDONLY)
     try:
         if LIBC.setns(fd, CLONE_NEWNET) != 0:
             fail("setns %s: %s" % (ns, os.strerror(ctypes.get_errno())))
@@ -62,7 +66,8 @@ def enter(ns):
 
 def in_ns(ns, *cmd):
     """Run a command in namespace ns; its output, or fail."""
-    r = subprocess.run(["ip", "netns", "exec", ns] + list(cmd),
+    r = subprocess.run(["nsenter", "--net=/proc/%s/ns/net" % ns, "--"] +
+                       list(cmd),
                        capture_output=True, text=True, timeout=20)
     return r
 
@@ -682,7 +687,21 @@ def check_failover(pbx, udp):
     """(d) an instance dies; its phones move, the others see nothing."""
     dead = len(NODES) - 1
     pid = E["NODE_PIDS"].split()[dead]
+    with open("/proc/%s/comm" % pid) as f:
+        check(f.read().strip() == "sipwarden", "(d) PID %s is not sipwarden"
+              % pid)
     os.kill(int(pid), 9)
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    break
+        except FileNotFoundError:
+            break  # gone, and reaped by scale.sh already
+        time.sleep(0.05)
+    else:
+        fail("(d) instance %s still running 5 s after SIGKILL" % NODES[dead])
     mine = [p for p in udp if instance_of(pbx, p) == NODES[dead]]
     others = [p for p in udp if instance_of(pbx, p) != NODES[dead]]
     # Its buckets go to the survivors, one each; its flows are forgotten.
@@ -703,8 +722,8 @@ def check_failover(pbx, udp):
           "(d) a phone of the dead instance needed %d challenges" %
           max(ch[p] for p in mine))
     check(all(ch[p] == 0 for p in others),
-          "(d) %d phones of the live instances were challenged again" %
-          sum(1 for p in others if ch[p]))
+          "(d) phones of the live instances challenged again: %s" %
+          ["%s at %s" % (p.user, before[p]) for p in others if ch[p]])
     check(all(instance_of(pbx, p) == before[p] for p in others),
           "(d) a phone of a live instance moved")
     check(all(instance_of(pbx, p) != NODES[dead] for p in mine),

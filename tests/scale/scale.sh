@@ -38,7 +38,7 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for c in ip nft conntrack python3; do
+for c in ip nft conntrack python3 unshare nsenter; do
 	command -v "$c" >/dev/null || skip "$c is not installed"
 done
 
@@ -58,9 +58,10 @@ else
 	note "no IPVS here (no /proc/net/ip_vs; not loaded, or not in this kernel): the checks below run with the nftables balancer"
 fi
 
-# Namespace names carry our PID: another run's are never touched.
-P=swsc$$
-NS_CLIENT=$P-c NS_BAL=$P-b NS_PBX=$P-p
+# Each namespace is held by a process of ours ("unshare --net sleep") and
+# named by its PID: no mount, no name in /run/netns (so it works in a
+# chroot too), nothing another run could touch; it goes when its holder
+# is killed, or at the latest when the holder's sleep ends.
 NODES="10.20.0.11 10.20.0.12 10.20.0.13"
 VIP=10.10.0.10
 PBX_IP=10.20.0.100
@@ -69,7 +70,7 @@ REALM=sipwarden.test
 BAN_AFTER=5
 T=$(mktemp -d "${TMPDIR:-/tmp}/sipwarden-scale.XXXXXX")
 PIDS=
-NSS=
+HOLDERS=
 
 cleanup() {
 	local rc=$? p ns
@@ -85,13 +86,16 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || :
 		wait "$p" 2>/dev/null || :
 	done
-	for ns in $NSS; do
-		ip netns del "$ns" 2>/dev/null || :
+	for p in $HOLDERS; do
+		kill -KILL "$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
 	done
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		for f in "$T"/*.log; do
 			[ -s "$f" ] || continue
-			printf -- '---- %s (last 20 lines)\n' "${f##*/}" >&2
+			printf -- '---- %s (warnings, then the last 20 lines)\n' "${f##*/}" >&2
+			grep -E ' (WARN|ERROR) ' "$f" | tail -n 20 | cut -c1-300 >&2
+			printf -- '--\n' >&2
 			tail -n 20 "$f" | cut -c1-300 >&2
 		done
 	fi
@@ -108,62 +112,75 @@ running() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
+# newns VAR: a new network namespace; VAR is set to its holder's PID.
 newns() {
-	ip netns add "$1" || fail "cannot create network namespace $1"
-	NSS="$NSS $1"
-	ip -n "$1" link set lo up
+	local pid i
+	unshare --net sleep 900 2>"$T/unshare.err" &
+	pid=$!
+	HOLDERS="$HOLDERS $pid"
+	for i in $(seq 100); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] &&
+			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" != "$(readlink -f "$(command -v unshare)")" ] &&
+			break
+		running "$pid" || return 1
+		sleep 0.02
+	done
+	running "$pid" || return 1
+	printf -v "$1" '%s' "$pid"
+	in_ns "$pid" ip link set lo up
 }
+# in_ns NS COMMAND...: COMMAND in namespace NS (a holder's PID); exec'd,
+# not forked, so "in_ns NS prog &" gives prog's own PID.
 in_ns() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" "$@"
+	nsenter --net="/proc/$ns/ns/net" -- "$@"
 }
 
 # ---- the network ----------------------------------------------------------
 
-if ! ip netns add "$P-probe" 2>"$T/probe.err"; then
-	skip "the kernel or this container has no network namespaces: $(cat "$T/probe.err")"
+if ! newns PROBE; then
+	skip "the kernel or this container has no network namespaces: $(cat "$T/unshare.err")"
 fi
-NSS="$P-probe"
-if ! ip netns exec "$P-probe" nft add table ip probe 2>"$T/probe.err"; then
+if ! in_ns "$PROBE" nft add table ip probe 2>"$T/probe.err"; then
 	skip "the kernel has no nftables: $(cat "$T/probe.err")"
 fi
-ip netns del "$P-probe"
-NSS=
 
-newns "$NS_CLIENT"
-newns "$NS_BAL"
-newns "$NS_PBX"
+newns NS_CLIENT || fail "cannot create a network namespace: $(cat "$T/unshare.err")"
+newns NS_BAL || fail "cannot create a network namespace"
+newns NS_PBX || fail "cannot create a network namespace"
+NS_NODES=
 for i in 1 2 3; do
-	newns "$P-$i"
+	newns NS || fail "cannot create a network namespace"
+	NS_NODES="$NS_NODES $NS"
 done
 
 # Client side: one veth; the phones' addresses all on it.
 ip link add c0 netns "$NS_CLIENT" type veth peer name b0 netns "$NS_BAL" ||
 	fail "cannot create a veth pair"
-ip -n "$NS_CLIENT" link set c0 up
-ip -n "$NS_CLIENT" addr add 10.10.0.2/16 dev c0
-ip -n "$NS_CLIENT" route add default via 10.10.0.1
-ip -n "$NS_BAL" link set b0 up
-ip -n "$NS_BAL" addr add 10.10.0.1/16 dev b0
-ip -n "$NS_BAL" addr add "$VIP/32" dev b0
+in_ns "$NS_CLIENT" ip link set c0 up
+in_ns "$NS_CLIENT" ip addr add 10.10.0.2/16 dev c0
+in_ns "$NS_CLIENT" ip route add default via 10.10.0.1
+in_ns "$NS_BAL" ip link set b0 up
+in_ns "$NS_BAL" ip addr add 10.10.0.1/16 dev b0
+in_ns "$NS_BAL" ip addr add "$VIP/32" dev b0
 
 # Instances and PBX on a bridge in the balancer's namespace.
-ip -n "$NS_BAL" link add br0 type bridge
-ip -n "$NS_BAL" link set br0 up
-ip -n "$NS_BAL" addr add 10.20.0.1/24 dev br0
+in_ns "$NS_BAL" ip link add br0 type bridge
+in_ns "$NS_BAL" ip link set br0 up
+in_ns "$NS_BAL" ip addr add 10.20.0.1/24 dev br0
 attach() { # NS PORT ADDR: NS's eth0 on the bridge's port PORT
 	ip link add eth0 netns "$1" type veth peer name "$2" netns "$NS_BAL" ||
 		fail "cannot create a veth pair for $1"
-	ip -n "$NS_BAL" link set "$2" master br0 up
-	ip -n "$1" link set eth0 up
-	ip -n "$1" addr add "$3/24" dev eth0
-	ip -n "$1" route add default via 10.20.0.1
+	in_ns "$NS_BAL" ip link set "$2" master br0 up
+	in_ns "$1" ip link set eth0 up
+	in_ns "$1" ip addr add "$3/24" dev eth0
+	in_ns "$1" ip route add default via 10.20.0.1
 }
 n=0
 for a in $NODES; do
 	n=$((n + 1))
-	attach "$P-$n" "n$n" "$a"
+	attach "$(echo $NS_NODES | cut -d' ' -f$n)" "n$n" "$a"
 done
 attach "$NS_PBX" pbx "$PBX_IP"
 in_ns "$NS_BAL" sysctl -qw net.ipv4.ip_forward=1
@@ -184,7 +201,7 @@ PHONES= TCP_PHONES=
 	echo "address add 10.10.6.66/16 dev c0"
 } >"$T/addrs"
 FLOOD_IP=10.10.6.66
-ip -n "$NS_CLIENT" -batch "$T/addrs" || fail "cannot add the phones' addresses"
+in_ns "$NS_CLIENT" ip -batch "$T/addrs" || fail "cannot add the phones' addresses"
 
 # The balancer: the rules file of etc/, as it is.
 set -- $NODES
@@ -224,7 +241,10 @@ for a in $NODES; do
 	} >>"$T/node$n.conf"
 	"$SIPWARDEN" -t -c "$T/node$n.conf" >"$T/node$n.check" 2>&1 ||
 		fail "instance $n config: $(cat "$T/node$n.check")"
-	ip netns exec "$P-$n" "$SIPWARDEN" -c "$T/node$n.conf" >"$T/node$n.err.log" 2>&1 &
+	# nsenter itself, not in_ns: a function in the background is a
+	# subshell, and $! must be sipwarden's own PID.
+	nsenter --net="/proc/$(echo $NS_NODES | cut -d' ' -f$n)/ns/net" -- \
+		"$SIPWARDEN" -c "$T/node$n.conf" >"$T/node$n.err.log" 2>&1 &
 	PIDS="$PIDS $!"
 	NODE_PIDS="$NODE_PIDS $!"
 	NODE_LOGS="$NODE_LOGS $T/node$n.log"
@@ -236,6 +256,10 @@ for n in 1 2 3; do
 	done
 	grep -q 'event=start' "$T/node$n.log" 2>/dev/null ||
 		fail "instance $n did not start within 5 s"
+done
+for p in $NODE_PIDS; do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sipwarden ] ||
+		fail "PID $p is not sipwarden: $(cat "/proc/$p/comm" 2>/dev/null)"
 done
 note "3 instances up ($NODES), balancer at $VIP, PBX at $PBX_IP"
 

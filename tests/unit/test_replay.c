@@ -405,6 +405,45 @@ START_TEST(test_replay_foreign_collision_no_replay)
 }
 END_TEST
 
+/*
+ * A balancer moves a failed instance's phones here: their nonces are
+ * foreign, and however many there are, they must not push out the nonces
+ * of the phones that were here all along (each would be answered as
+ * stale: one challenge more for a phone that never moved).
+ */
+START_TEST(test_replay_foreign_leave_ours_alone)
+{
+	static struct nonce own[1000];
+	struct nonce f;
+	uint32_t i, gone = 0;
+
+	for (i = 0; i < 1000; i++) {
+		own[i] = issue();
+		ck_assert_int_eq(use(&own[i], 1, REQ_A + i, T0), REPLAY_OK);
+	}
+	for (i = 0; i < 4 * REPLAY_FOREIGN_SLOTS; i++) {
+		f = foreign(0x0badf00d, 5000 + i);
+		(void)use(&f, 1, REQ_A, T0);
+	}
+	for (i = 0; i < 1000; i++)
+		if (use(&own[i], 2, REQ_B + i, T0 + 1) != REPLAY_OK)
+			gone++;
+	ck_assert_msg(gone == 0, "%u of 1000 nonces of ours pushed out", gone);
+}
+END_TEST
+
+/* Nor does the ring of ours push out a foreign nonce in use here. */
+START_TEST(test_replay_ring_leaves_foreign_alone)
+{
+	struct nonce f = foreign(0x0badf00d, 77);
+
+	ck_assert_int_eq(use(&f, 1, REQ_A, T0), REPLAY_OK);
+	issue_many(2 * REPLAY_SLOTS);
+	ck_assert_int_eq(use(&f, 2, REQ_B, T0 + 1), REPLAY_OK);
+	ck_assert_int_eq(use(&f, 1, REQ_B, T0 + 1), REPLAY_USED);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------
  * Threads
  */
@@ -570,6 +609,8 @@ test_suite(void)
 	tcase_add_test(tc, test_replay_foreign_distinct);
 	tcase_add_test(tc, test_replay_foreign_wrap_no_replay);
 	tcase_add_test(tc, test_replay_foreign_collision_no_replay);
+	tcase_add_test(tc, test_replay_foreign_leave_ours_alone);
+	tcase_add_test(tc, test_replay_ring_leaves_foreign_alone);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");

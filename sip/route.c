@@ -91,6 +91,29 @@ route_tokens(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 	rt->rt_dialog = ok ? 1 : -1;
 }
 
+/*
+ * Is the URI, below ours, a Record-Route of another instance sharing our
+ * secrets, for this dialog (both its tokens verify for p's Call-ID)?  It
+ * is there when a phone's in-dialog request reaches us rather than the
+ * instance its dialog began on (that one failed, or the balancer moved
+ * the phone): ours to remove as well, or the PBX would be sent towards
+ * the other instance.
+ */
+static bool
+route_sibling(struct mac *m, const struct snapshot *sn, const struct pkt *p,
+    const struct pkt_naddr *na)
+{
+	struct pl user, host, params, swt;
+	struct flow f;
+	uint16_t port;
+
+	return (
+	    pkt_uri_hostport(&na->n_uri, &user, &host, &port, &params) == 0 &&
+	    user.l > 0 && PKT_PARAM(&params, "swt", &swt) &&
+	    flow_token_check(m, sn->sn_secrets, &user, &f) &&
+	    dialog_token_check(m, sn->sn_secrets, &swt, &user, &p->p_callid));
+}
+
 void
 route_check(struct mac *m, const struct snapshot *sn, const struct pkt *p,
     struct route_ours *rt)
@@ -105,11 +128,17 @@ route_check(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 			continue;
 		pos = 0;
 		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem)) {
-			if (pkt_naddr_parse(&na, &elem) != 0 ||
-			    !route_uri_ours(sn, &na.n_uri, &user))
+			if (pkt_naddr_parse(&na, &elem) != 0)
+				return;
+			if (route_uri_ours(sn, &na.n_uri, &user)) {
+				rt->rt_n++;
+				route_tokens(m, sn, p, &na, &user, rt);
+				continue;
+			}
+			/* Below one of ours only: never in place of ours. */
+			if (rt->rt_n == 0 || !route_sibling(m, sn, p, &na))
 				return;
 			rt->rt_n++;
-			route_tokens(m, sn, p, &na, &user, rt);
 		}
 	}
 }

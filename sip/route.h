@@ -5,11 +5,13 @@
  * the flow token of the client as user part, one of our listeners as host
  * and port, and for Record-Route the dialog token (token.h).
  * route_check() decides which Route elements on top of a request are ours
- * (the host and port of one of our listeners, snapshot_uri_self()), so the
- * forward stage removes them, and whether the tokens in the first of them
- * verify.  route_next_hop() chooses the next hop of a request from the PBX
- * that names no flow: the first Route element below ours, or the
- * Request-URI, over UDP from our first listener of that address family.
+ * (the host and port of one of our listeners, snapshot_uri_self(); below
+ * those, also another instance's Record-Route whose tokens verify for the
+ * request's Call-ID under our secrets), so the forward stage removes them,
+ * and whether the tokens in the first of them verify.  route_next_hop() chooses
+ * the next hop of a request from the PBX that names no flow: the first Route
+ * element below ours, or the Request-URI, over UDP from our first listener of
+ * that address family.
  *
  * Pure: no I/O; the MAC context is the pipeline's (auth/mac.h).
  *

@@ -518,6 +518,39 @@ def answer_call(phone, what):
     return inv, src
 
 
+def pbx_call(pbx, phone, what):
+    """The PBX calls phone, which answers 200; (cid, INVITE, source, RRs)."""
+    cid, _ = pbx.call(phone.user, phone.tp())
+    LOOP.pump(lambda: any(m.is_req and m.method == "INVITE"
+                          for m, _ in phone.inbox), 10, what)
+    inv, src = answer_call(phone, what)
+    rrs = re.findall(r"<([^>]+)>", ",".join(inv.all("record-route")))
+    LOOP.pump(lambda: pbx.take(lambda m: not m.is_req and
+                               m.hdr("call-id") == cid and
+                               m.code == 200) is not None, 10,
+              what + ": the 200 at the PBX")
+    return cid, inv, src, rrs
+
+
+def phone_bye(pbx, phone, inv, cid, rrs, what):
+    """The phone hangs up along its route set; the BYE at the PBX, and
+    where it came from."""
+    bye = frame("BYE sip:100@%s:%d SIP/2.0" % (PBX_IP, PBX_PORT), [
+        ("Via", "SIP/2.0/%s %s:%d;branch=z9hG4bK%s;rport" %
+         (phone.tp(), phone.ip, phone.port, tok())),
+        ("Route", ", ".join("<%s>" % r for r in rrs)), ("Max-Forwards", "70"),
+        ("From", inv.hdr("to") + ";tag=ph" + tok(4)
+         if ";tag=" not in inv.hdr("to") else inv.hdr("to")),
+        ("To", inv.hdr("from")), ("Call-ID", cid), ("CSeq", "2 BYE")])
+    phone.send(bye)
+    LOOP.pump(lambda: any(m.is_req and m.method == "BYE" and
+                          m.hdr("call-id") == cid
+                          for m, _ in pbx.got), 10,
+              what + ": the phone's BYE at the PBX")
+    return pbx.take(lambda m: m.is_req and m.method == "BYE" and
+                    m.hdr("call-id") == cid)
+
+
 def check_calls(pbx, udp, tcp):
     """(b) the PBX calls a UDP phone and a TCP phone on another instance."""
     register_all(tcp, "(b) TCP phones' registration")
@@ -529,48 +562,24 @@ def check_calls(pbx, udp, tcp):
     for phone, inst in ((u, u_inst), (t, t_inst)):
         what = "(b) the PBX calls %s (%s, through %s)" % \
             (phone.user, phone.tp(), inst)
-        cid, _ = pbx.call(phone.user, phone.tp())
-        LOOP.pump(lambda: any(m.is_req and m.method == "INVITE"
-                              for m, _ in phone.inbox), 10, what)
-        inv, src = answer_call(phone, what)
+        cid, inv, src, rrs = pbx_call(pbx, phone, what)
         check(src == (VIP, 5060),
               "%s: the INVITE came from %s:%d, not from the VIP %s:5060" %
               (what, src[0], src[1], VIP))
         via = inv.all("via")[0]
         check(via.startswith("SIP/2.0/%s %s:5060;" % (phone.tp(), VIP)),
               "%s: our Via names %s, not the VIP" % (what, via))
-        rr = ",".join(inv.all("record-route"))
-        rrs = re.findall(r"<([^>]+)>", rr)
         check(len(rrs) == 2 and "@%s:5060" % VIP in rrs[0] and
               "@%s:5060" % inst in rrs[1],
               "%s: Record-Route %s: not the VIP then the instance" %
-              (what, rr))
-        LOOP.pump(lambda: pbx.take(lambda m: not m.is_req and
-                                   m.hdr("call-id") == cid and
-                                   m.code == 200) is not None, 10,
-                  what + ": the 200 at the PBX")
-        # The phone hangs up along the route set: through the VIP, no
-        # challenge (the dialog token), on to the PBX.
-        route = ", ".join("<%s>" % r for r in rrs)
-        bye = frame("BYE sip:100@%s:%d SIP/2.0" % (PBX_IP, PBX_PORT), [
-            ("Via", "SIP/2.0/%s %s:%d;branch=z9hG4bK%s;rport" %
-             (phone.tp(), phone.ip, phone.port, tok())),
-            ("Route", route), ("Max-Forwards", "70"),
-            ("From", inv.hdr("to") + ";tag=ph" + tok(4)
-             if ";tag=" not in inv.hdr("to") else inv.hdr("to")),
-            ("To", inv.hdr("from")), ("Call-ID", cid), ("CSeq", "2 BYE")])
-        phone.send(bye)
-        LOOP.pump(lambda: any(m.is_req and m.method == "BYE" and
-                              m.hdr("call-id") == cid
-                              for m, _ in pbx.got), 10,
-                  what + ": the phone's BYE at the PBX")
-        got = pbx.take(lambda m: m.is_req and m.method == "BYE" and
-                       m.hdr("call-id") == cid)
-        check(not got[0].all("route"),
+              (what, rrs))
+        # Through the VIP, no challenge (the dialog token), on to the PBX.
+        bye, bsrc = phone_bye(pbx, phone, inv, cid, rrs, what)
+        check(not bye.all("route"),
               "%s: the BYE reached the PBX with Route %s: both entries are "
-              "ours and go" % (what, got[0].all("route")))
-        check(got[1][0] == inst, "%s: the BYE came through %s, not %s" %
-              (what, got[1][0], inst))
+              "ours and go" % (what, bye.all("route")))
+        check(bsrc[0] == inst, "%s: the BYE came through %s, not %s" %
+              (what, bsrc[0], inst))
         note("%s: INVITE from %s:%d over %s, Record-Route VIP then %s, "
              "BYE back without a challenge" %
              (what, src[0], src[1], phone.tp(), inst))
@@ -690,6 +699,11 @@ def check_failover(pbx, udp):
     with open("/proc/%s/comm" % pid) as f:
         check(f.read().strip() == "sipwarden", "(d) PID %s is not sipwarden"
               % pid)
+    mine = [p for p in udp if instance_of(pbx, p) == NODES[dead]]
+    # A call in progress through it, from the PBX to one of its phones.
+    victim = mine[0]
+    what = "(d) %s's call through %s" % (victim.user, NODES[dead])
+    cid, inv, _, rrs = pbx_call(pbx, victim, what)
     os.kill(int(pid), 9)
     end = time.time() + 5
     while time.time() < end:
@@ -702,7 +716,6 @@ def check_failover(pbx, udp):
         time.sleep(0.05)
     else:
         fail("(d) instance %s still running 5 s after SIGKILL" % NODES[dead])
-    mine = [p for p in udp if instance_of(pbx, p) == NODES[dead]]
     others = [p for p in udp if instance_of(pbx, p) != NODES[dead]]
     # Its buckets go to the survivors, one each; its flows are forgotten.
     buckets = [i % len(NODES) for i in range(6)]
@@ -728,6 +741,14 @@ def check_failover(pbx, udp):
           "(d) a phone of a live instance moved")
     check(all(instance_of(pbx, p) != NODES[dead] for p in mine),
           "(d) a phone still registered through the dead instance")
+    # The call's BYE from the phone: a survivor removes the VIP's entry
+    # and the dead instance's own, and the PBX gets it without a Route.
+    bye, bsrc = phone_bye(pbx, victim, inv, cid, rrs, what)
+    check(not bye.all("route") and bsrc[0] in [NODES[n] for n in alive],
+          "%s: the BYE after the failure came through %s with Route %s" %
+          (what, bsrc[0], bye.all("route")))
+    note("%s: the phone's BYE after the failure reached the PBX through %s "
+         "without the dead instance's Route entry" % (what, bsrc[0]))
     note("(d) %s killed: its %d phones registered again through %s with "
          "%d challenges in all (%d without one); the %d other phones: "
          "0 failures, 0 challenges, none moved" %

@@ -1192,6 +1192,81 @@ START_TEST(test_listener_advertise_two_faces)
 }
 END_TEST
 
+/* rr with its host:port replaced by hostport, into out. */
+static void
+rr_moved(const char *rr, const char *from, const char *hostport, char *out,
+    size_t size)
+{
+	const char *at = strstr(rr, from);
+
+	ck_assert_ptr_nonnull(at);
+	(void)snprintf(out, size, "%.*s%s%s", (int)(at - rr), rr, hostport,
+	    at + strlen(from));
+}
+
+#define SIBLING_BYE(route, cid)                                                \
+	"BYE sip:100@127.0.0.1:5080 SIP/2.0\r\n"                               \
+	"Via: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKsib1;rport\r\n"          \
+	"Route: " route "\r\n"                                                 \
+	"Max-Forwards: 70\r\n"                                                 \
+	"From: <sip:alice@sipwarden.test>;tag=f2\r\n"                          \
+	"To: <sip:100@sipwarden.test>;tag=p5\r\n"                              \
+	"Call-ID: " cid "\r\nCSeq: 3 BYE\r\n\r\n"
+
+/*
+ * A phone's BYE reaching another instance than the one its call began on
+ * (that one failed, or the balancer moved the phone): below our VIP entry,
+ * the first instance's own-address entry, made under the same secrets,
+ * goes too; a forged one, one for another Call-ID, or one not below ours
+ * stays.
+ */
+START_TEST(test_sibling_record_route_removed)
+{
+	char b[512], req[2048], rr0[512], rr1[512], tok[FLOW_TOKEN_MAXLEN + 1];
+	char sib[512], bad[512], *p;
+
+	harness_reload_cfg(SPLIT_CFG);
+	harness_handle(HARNESS_REGISTER, CLIENT);
+	path_token(tok, sizeof(tok));
+	harness_handle(INVITE, CLIENT);
+	assert_double_rr(tok, "127.0.0.1:5060", "198.51.100.10:5060", rr0, rr1,
+	    sizeof(rr0));
+	/* The same entry as another instance, at 10.20.0.12, writes it. */
+	rr_moved(rr0, "127.0.0.1:5060", "10.20.0.12:5060", sib, sizeof(sib));
+
+	(void)snprintf(req, sizeof(req),
+	    SIBLING_BYE("%s, %s", "inv-1@10.0.0.2"), rr1, sib);
+	harness_handle(req, "203.0.113.9:5062"); /* not in trust */
+	harness_sent_to(PBX);
+	ck_assert_ptr_null(harness_hdr("Route", 0, b, sizeof(b)));
+
+	/* A tampered flow token in the sibling's entry: it stays. */
+	(void)snprintf(bad, sizeof(bad), "%s", sib);
+	p = strchr(bad, ':') + 3;
+	*p = *p == 'A' ? 'B' : 'A';
+	(void)snprintf(req, sizeof(req),
+	    SIBLING_BYE("%s, %s", "inv-1@10.0.0.2"), rr1, bad);
+	harness_handle(req, "203.0.113.9:5062");
+	harness_sent_to(PBX);
+	ck_assert_str_eq(harness_hdr("Route", 0, b, sizeof(b)), bad);
+
+	/* Not below one of ours: nothing is ours, so nothing goes (a trusted
+	 * source, forwarded as it is). */
+	(void)snprintf(req, sizeof(req), SIBLING_BYE("%s", "inv-1@10.0.0.2"),
+	    sib);
+	harness_handle(req, CLIENT);
+	harness_sent_to(PBX);
+	ck_assert_str_eq(harness_hdr("Route", 0, b, sizeof(b)), sib);
+
+	/* Another dialog's Call-ID: its dialog token does not verify. */
+	(void)snprintf(req, sizeof(req),
+	    SIBLING_BYE("%s, %s", "other@10.0.0.2"), rr1, sib);
+	harness_handle(req, CLIENT);
+	harness_sent_to(PBX);
+	ck_assert_str_eq(harness_hdr("Route", 0, b, sizeof(b)), sib);
+}
+END_TEST
+
 /* An advertise of its own on a wildcard listener: its one name. */
 START_TEST(test_listener_advertise_wildcard_one_name)
 {
@@ -1253,6 +1328,7 @@ test_suite(void)
 	tcase_add_test(tc, test_admit_bans_and_allow_list);
 	tcase_add_test(tc, test_listener_advertise_two_faces);
 	tcase_add_test(tc, test_listener_advertise_wildcard_one_name);
+	tcase_add_test(tc, test_sibling_record_route_removed);
 	suite_add_tcase(s, tc);
 	return (s);
 }

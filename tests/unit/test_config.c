@@ -899,6 +899,88 @@ START_TEST(test_cfg_key_name_all_in_example)
 }
 END_TEST
 
+#define MANPAGE TEST_DATA "/../../man/sipwarden.conf.5"
+
+/* The whole of path into text (NUL-terminated), with a newline in front. */
+static void
+read_text(const char *path, char *text, size_t size)
+{
+	FILE *f;
+	size_t n;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(text + 1, 1, size - 2, f);
+	(void)fclose(f);
+	ck_assert_uint_lt(n, size - 2);
+	text[0] = '\n';
+	text[n + 1] = '\0';
+}
+
+static bool
+known_key(const char *name, size_t len)
+{
+	const char *key;
+	size_t i;
+
+	for (i = 0; (key = cfg_key_name(i)) != NULL; i++)
+		if (strlen(key) == len && strncmp(key, name, len) == 0)
+			return (true);
+	return (false);
+}
+
+/*
+ * sipwarden.conf(5) has an item ".It Cm KEY" for every key of the table,
+ * and none for a key the parser would refuse.
+ */
+START_TEST(test_cfg_keys_in_manual)
+{
+	static char text[1 << 17];
+	char want[64];
+	const char *key, *p;
+	size_t i, n = 0, len;
+
+	read_text(MANPAGE, text, sizeof(text));
+	for (i = 0; (key = cfg_key_name(i)) != NULL; i++) {
+		(void)snprintf(want, sizeof(want), "\n.It Cm %s", key);
+		p = strstr(text, want);
+		ck_assert_msg(p != NULL &&
+			(p[strlen(want)] == ' ' || p[strlen(want)] == '\n'),
+		    "key '%s' has no item in man/sipwarden.conf.5", key);
+	}
+	for (p = text; (p = strstr(p, "\n.It Cm ")) != NULL; p++, n++) {
+		len = strcspn(p + 8, " \n");
+		ck_assert_msg(known_key(p + 8, len),
+		    "man/sipwarden.conf.5 has an item for '%.*s', not a key",
+		    (int)len, p + 8);
+	}
+	ck_assert_uint_eq(n, i);
+}
+END_TEST
+
+/*
+ * And the example config: no line there, set or commented out
+ * ("#key value"), names a key the parser does not know.
+ */
+START_TEST(test_cfg_example_names_known_keys_only)
+{
+	static char text[1 << 16];
+	const char *p, *k;
+	size_t len, n = 0;
+
+	read_text(EXAMPLE, text, sizeof(text));
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++) {
+		k = p + 1 + (p[1] == '#');
+		len = strspn(k, "abcdefghijklmnopqrstuvwxyz_");
+		if (len == 0 || (k[len] != ' ' && k[len] != '\t'))
+			continue;
+		ck_assert_msg(known_key(k, len),
+		    "etc/sipwarden.conf names '%.*s', not a key", (int)len, k);
+		n++;
+	}
+	ck_assert_uint_ge(n, 28);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -952,6 +1034,8 @@ test_suite(void)
 	tcase_add_test(tc, test_cfg_free_null);
 	tcase_add_test(tc, test_cfg_load_example_config);
 	tcase_add_test(tc, test_cfg_key_name_all_in_example);
+	tcase_add_test(tc, test_cfg_keys_in_manual);
+	tcase_add_test(tc, test_cfg_example_names_known_keys_only);
 	suite_add_tcase(s, tc);
 	return (s);
 }

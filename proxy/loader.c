@@ -192,5 +192,6 @@ snapshot_load(const char *path, const struct snapshot *old, char *kept,
 		return (err);
 	}
 	(*snp)->sn_tls = tls;
+	(*snp)->sn_tls_not_after = tls_ctx_not_after(tls);
 	return (0);
 }

@@ -42,6 +42,8 @@ struct metrics_vals {
 	uint64_t mv_build;      /* 1 */
 	uint64_t mv_start;
 	uint64_t mv_uptime;
+	uint64_t mv_upstream_seen;
+	uint64_t mv_tls_not_after;
 };
 
 /* The label value of sample i of a family. */
@@ -172,6 +174,14 @@ static const struct metrics_family metrics_families[] = {
 	    ONE(mv_start) },
 	{ "sipwarden_uptime_seconds", GAUGE,
 	    "Seconds since the process started.", ONE(mv_uptime) },
+	{ "sipwarden_upstream_last_seen_seconds", GAUGE,
+	    "When a SIP message from the upstream last arrived, seconds since "
+	    "the epoch; 0: never.",
+	    ONE(mv_upstream_seen) },
+	{ "sipwarden_tls_cert_expiry_seconds", GAUGE,
+	    "The notAfter of the TLS certificate in use, seconds since the "
+	    "epoch; 0: no tls listener.",
+	    ONE(mv_tls_not_after) },
 };
 #undef MV
 #undef ONE
@@ -209,6 +219,10 @@ metrics_add(struct pipe_stats *sum, const struct pipe_stats *w)
 	metrics_sum(&sum->ps_auth_ok, &w->ps_auth_ok, 1);
 	metrics_sum(sum->ps_auth_fail, w->ps_auth_fail, AUTHN_NREASONS);
 	metrics_sum(sum->ps_dropped, w->ps_dropped, DROP_NREASONS);
+	if (metrics_load(&w->ps_upstream_seen) >
+	    metrics_load(&sum->ps_upstream_seen))
+		atomic_store_explicit(&sum->ps_upstream_seen,
+		    metrics_load(&w->ps_upstream_seen), memory_order_relaxed);
 }
 
 void
@@ -256,6 +270,8 @@ metrics_vals(struct metrics_vals *v, const struct pipe_stats *s,
 	v->mv_build = 1;
 	v->mv_start = mp->mp_start;
 	v->mv_uptime = mp->mp_now - mp->mp_start;
+	v->mv_upstream_seen = metrics_load(&s->ps_upstream_seen);
+	v->mv_tls_not_after = mp->mp_tls_not_after;
 }
 
 /* "# HELP name help\n# TYPE name type\n" and its samples. */

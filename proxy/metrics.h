@@ -30,6 +30,7 @@ struct metrics_proc {
 	uint64_t mp_start; /* seconds since the epoch */
 	uint64_t mp_now;
 	unsigned long mp_conns;     /* TCP/TLS connections open (connlim) */
+	uint64_t mp_tls_not_after;  /* the TLS certificate's, 0: none */
 	struct stream_stats mp_sst; /* summed over workers */
 };
 

@@ -307,6 +307,9 @@ server_metrics_cb(struct pipe_stats *sum, struct metrics_proc *mp, void *arg)
 	mp->mp_reloads_failed = srv->sv_reloads_failed;
 	mp->mp_bans_active = atomic_load(&srv->sv_bans);
 	mp->mp_start = srv->sv_start;
+	/* The main thread publishes snapshots: this one cannot go away. */
+	if (srv->sv_shared.sh_snap != NULL)
+		mp->mp_tls_not_after = srv->sv_shared.sh_snap->sn_tls_not_after;
 }
 
 int

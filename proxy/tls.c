@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "proxy/tls.h"
 
@@ -98,4 +100,19 @@ bad:
 	EVP_PKEY_free(pkey);
 	SSL_CTX_free(ctx);
 	return (EINVAL);
+}
+
+unsigned long long
+tls_ctx_not_after(SSL_CTX *ctx)
+{
+	const ASN1_TIME *t;
+	struct tm tm;
+	X509 *x;
+	time_t s;
+
+	if (ctx == NULL || (x = SSL_CTX_get0_certificate(ctx)) == NULL ||
+	    (t = X509_get0_notAfter(x)) == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return (0);
+	s = timegm(&tm);
+	return (s > 0 ? (unsigned long long)s : 0);
 }

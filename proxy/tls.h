@@ -18,6 +18,12 @@ typedef struct ssl_ctx_st SSL_CTX;
 int tls_ctx_load(const char *cert, const char *key, SSL_CTX **ctxp,
     void (*errh)(const char *msg, void *arg), void *arg);
 
+/*
+ * The notAfter of ctx's certificate, seconds since the epoch; 0 when ctx
+ * is NULL or has none (for the metrics, and an alert before it expires).
+ */
+unsigned long long tls_ctx_not_after(SSL_CTX *ctx);
+
 /* The TLS 1.2 cipher list (TLS 1.3 keeps OpenSSL's three AEAD suites). */
 #define TLS_CIPHERS12                                                          \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"           \

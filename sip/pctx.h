@@ -67,6 +67,9 @@ struct pipe_stats {
 	atomic_ulong ps_auth_ok;
 	atomic_ulong ps_auth_fail[AUTHN_NREASONS];
 	atomic_ulong ps_dropped[DROP_NREASONS];
+	/* When a SIP message from the upstream last arrived (seconds since
+	 * the epoch, 0: never): metrics sum it as the latest. */
+	atomic_ulong ps_upstream_seen;
 };
 
 /* One worker's pipeline scratch; belongs to one thread. */

@@ -242,6 +242,11 @@ pipeline_handle(struct pctx *pc, const struct snapshot *sn,
 		action_drop(&pr, DROP_MALFORMED, pc->pc_pkt.p_why);
 		return;
 	}
+	if (so.so_upstream &&
+	    atomic_load_explicit(&pc->pc_stats.ps_upstream_seen,
+		memory_order_relaxed) != so.so_now)
+		atomic_store_explicit(&pc->pc_stats.ps_upstream_seen, so.so_now,
+		    memory_order_relaxed);
 	if (pc->pc_pkt.p_req)
 		pipe_request(&pr, v);
 	else

@@ -70,6 +70,7 @@ struct snapshot {
 	size_t sn_nl;
 	size_t sn_upl;   /* listener that talks to the upstream */
 	SSL_CTX *sn_tls; /* server context when a tls listener exists */
+	uint64_t sn_tls_not_after; /* its certificate's, epoch seconds; 0 */
 };
 
 /* Build a snapshot from a loaded config (tests). Takes cfg, users, secrets. */

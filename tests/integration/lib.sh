@@ -418,9 +418,9 @@ py_wait() {
 
 # make_cert: a self-signed certificate for CN sipwarden.test (EC P-256)
 # into $T/cert.pem and $T/key.pem (mode 600), made at test time.
-make_cert() {
+make_cert() { # [DAYS]: valid for DAYS days (default 2)
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -days 2 -subj /CN=sipwarden.test \
+	    -nodes -days "${1:-2}" -subj /CN=sipwarden.test \
 	    -keyout "$T/key.pem" -out "$T/cert.pem" >"$T/openssl.err" 2>&1 ||
 	    fail "openssl could not make a test certificate"
 	chmod 600 "$T/key.pem"

@@ -10,7 +10,9 @@
 #     (result=failed naming the key file) and the running certificate
 #     stays in use;
 #   - a reload whose file drops the tls listener and its certificate
-#     fails: the listener (kept: listen needs a restart) still needs one.
+#     fails: the listener (kept: listen needs a restart) still needs one;
+#   - sipwarden_tls_cert_expiry_seconds is the notAfter of the
+#     certificate in use, before and after the reload.
 set -eu
 . "$SRCDIR/lib.sh"
 need python3 openssl ss
@@ -18,8 +20,9 @@ need python3 openssl ss
 make_cert
 TLS_PORT=$AUX_PORT
 export TLS_PORT
+METRICS_PORT=$SW2_PORT
 sw_config "listen tls:$(hostport "$IP" "$TLS_PORT")" \
-    "tls_cert cert.pem" "tls_key key.pem"
+    "tls_cert cert.pem" "tls_key key.pem" "metrics $(hostport "$IP" "$METRICS_PORT")"
 sw_start
 wait_tcp_port "$TLS_PORT"
 
@@ -33,6 +36,19 @@ hup() {
 	done
 	fail "no event=reload line within 5 s of SIGHUP"
 }
+
+# expiry_is FILE WHAT: the metric says FILE's notAfter.
+expiry_is() {
+	local want got
+	want=$(date -d "$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)" +%s)
+	got=$(python3 -c 'import sys, urllib.request
+t = urllib.request.urlopen("http://%s/metrics" % sys.argv[1], timeout=5).read().decode()
+print([l.split()[1] for l in t.splitlines()
+       if l.startswith("sipwarden_tls_cert_expiry_seconds ")][0])' \
+	    "$(hostport "$IP" "$METRICS_PORT")") || fail "$2: no metric"
+	[ "$got" = "$want" ] || fail "$2: sipwarden_tls_cert_expiry_seconds $got, notAfter $want"
+}
+expiry_is "$T/cert.pem" "the first certificate"
 
 # fingerprint of the certificate a fresh connection gets, into $T/$1
 py_fp() {
@@ -118,7 +134,7 @@ for i in $(seq 100); do [ -e "$T/old-up" ] && break; sleep 0.05; done
 
 mv "$T/cert.pem" "$T/cert1.pem"
 mv "$T/key.pem" "$T/key1.pem"
-make_cert
+make_cert 30
 hup
 log_has "event=reload .*result=ok" "the reload with a new certificate"
 touch "$T/reloaded"
@@ -128,6 +144,7 @@ py_fp fp2
     fail "a new connection still gets the old certificate after SIGHUP"
 [ "$(cat "$T/fp2")" = "$(openssl x509 -in "$T/cert.pem" -outform der | sha256sum | cut -d' ' -f1)" ] ||
     fail "the certificate served is not the new cert.pem"
+expiry_is "$T/cert.pem" "the certificate after the reload"
 
 # A key of another pair: refused, the running certificate stays.
 cp "$T/key1.pem" "$T/key.pem"

@@ -44,6 +44,10 @@ START_TEST(test_metrics_sum_and_render)
 	atomic_store(&mp.mp_sst.ss_closed[CLOSE_TIMEOUT], 11);
 	atomic_store(&mp.mp_sst.ss_refused[REFUSE_MAX_PER_IP], 13);
 	mp.mp_conns = 14;
+	mp.mp_tls_not_after = 1800000000;
+	/* The latest of the workers', not their sum. */
+	atomic_store(&a.ps_upstream_seen, 1041);
+	atomic_store(&b.ps_upstream_seen, 1039);
 	metrics_add(&sum, &a);
 	metrics_add(&sum, &b);
 	render(&sum, &mp);
@@ -79,6 +83,10 @@ START_TEST(test_metrics_sum_and_render)
 	ck_assert_ptr_nonnull(strstr(text, "\nsipwarden_bans_active 0\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "sipwarden_build_info{version=\"0.1.0\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nsipwarden_upstream_last_seen_seconds 1041\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nsipwarden_tls_cert_expiry_seconds 1800000000\n"));
 	/* No "none" reason rows. */
 	ck_assert_ptr_null(strstr(text, "reason=\"none\""));
 }
@@ -107,7 +115,7 @@ START_TEST(test_metrics_every_family_has_help_and_type)
 		}
 		l = strchr(l, '\n') + 1;
 	}
-	ck_assert_uint_eq(nseen, 18);
+	ck_assert_uint_eq(nseen, 20);
 }
 END_TEST
 

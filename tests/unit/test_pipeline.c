@@ -220,6 +220,34 @@ START_TEST(test_response_relayed_by_via)
 }
 END_TEST
 
+/* The PBX's messages, and only its, say when it was last heard from. */
+START_TEST(test_upstream_last_seen)
+{
+	char resp[2048];
+
+	harness_handle(INVITE, CLIENT);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_upstream_seen),
+	    0);
+	pbx_response("180 Ringing", resp, sizeof(resp));
+	harness_now_ms += 7000;
+	harness_handle(resp, PBX);
+	harness_sent_to(CLIENT);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_upstream_seen),
+	    harness_now_ms / 1000);
+	/* Even what it sends that is dropped: it is there. */
+	harness_now_ms += 3000;
+	harness_handle("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.9.9.9;"
+		       "branch=z9hG4bKnotours\r\nFrom: <sip:a@b>;tag=1\r\n"
+		       "To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
+	    PBX);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_upstream_seen),
+	    harness_now_ms / 1000);
+	harness_handle(INVITE, CLIENT);
+	ck_assert_uint_eq(atomic_load(&harness_pc->pc_stats.ps_upstream_seen),
+	    harness_now_ms / 1000);
+}
+END_TEST
+
 START_TEST(test_response_with_forged_branch_dropped)
 {
 	char resp[2048], *p;
@@ -1302,6 +1330,7 @@ test_suite(void)
 	tcase_add_test(tc, test_in_dialog_request_no_record_route);
 	tcase_add_test(tc, test_branch_same_for_retransmission_cancel_and_ack);
 	tcase_add_test(tc, test_response_relayed_by_via);
+	tcase_add_test(tc, test_upstream_last_seen);
 	tcase_add_test(tc, test_response_with_forged_branch_dropped);
 	tcase_add_test(tc, test_response_redirected_elsewhere_dropped);
 	tcase_add_test(tc, test_response_not_ours_dropped);

@@ -29,6 +29,7 @@ struct lentry {
 	uint32_t e_fail_from; /* start of the failure window */
 	uint32_t e_fails;
 	uint32_t e_ban_until; /* 0: not banned */
+	uint32_t e_ban_fails; /* the failures that made the ban */
 	uint64_t e_tb_ms;     /* token bucket: last refill */
 	uint32_t e_tokens;    /* in thousandths of a token */
 };
@@ -227,6 +228,7 @@ limits_fail(struct limits *l, const struct sa *src, uint32_t now,
 		*failures = e->e_fails;
 		limits_ban_end(l, now + ban_time);
 		e->e_ban_until = now + ban_time;
+		e->e_ban_fails = e->e_fails;
 		e->e_fails = 0;
 		ban = true;
 	}
@@ -341,4 +343,53 @@ limits_sweep(struct limits *l, uint32_t now, limits_unban_h *unban, void *arg)
 	}
 	l->l_swept = now;
 	return (active);
+}
+
+unsigned
+limits_bans(struct limits *l, uint32_t now, limits_ban_h *each, void *arg)
+{
+	char addr[LIMITS_ADDRLEN];
+	unsigned n = 0;
+	size_t i, j;
+
+	if (now >= atomic_load_explicit(&l->l_ban_end, memory_order_acquire))
+		return (0);
+	for (i = 0; i < LIMITS_BUCKETS; i++) {
+		struct lbucket *b = &l->l_b[i];
+
+		(void)pthread_mutex_lock(&b->b_lock);
+		for (j = 0; j < LIMITS_WAYS; j++) {
+			const struct lentry *e = &b->b_e[j];
+
+			if (e->e_ban_until <= now)
+				continue;
+			n++;
+			limits_key_fmt(&e->e_key, addr);
+			if (each != NULL)
+				each(addr, e->e_ban_fails, e->e_ban_until - now,
+				    arg);
+		}
+		(void)pthread_mutex_unlock(&b->b_lock);
+	}
+	return (n);
+}
+
+bool
+limits_unban(struct limits *l, const struct sa *src, uint32_t now)
+{
+	struct lbucket *b;
+	struct lentry *e;
+	struct lkey k;
+	bool was;
+
+	b = limits_lock(l, src, &k);
+	e = limits_find(b, &k, false);
+	was = e != NULL && e->e_ban_until > now;
+	if (e != NULL) {
+		e->e_ban_until = 0;
+		e->e_fails = 0;
+		e->e_fail_from = 0;
+	}
+	(void)pthread_mutex_unlock(&b->b_lock);
+	return (was);
 }

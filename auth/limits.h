@@ -62,6 +62,21 @@ bool limits_challenge(struct limits *l, const struct sa *src, uint64_t now_ms,
  */
 unsigned limits_sweep(struct limits *l, uint32_t now, limits_unban_h *unban,
     void *arg);
+/* One active ban, as limits_bans() reports it. */
+typedef void(limits_ban_h)(const char *addr, unsigned failures,
+    uint32_t seconds_left, void *arg);
+/*
+ * Call each for every ban active at now (the failures that made it, the
+ * seconds it has left); returns how many.  Locks one bucket at a time:
+ * the workers go on meanwhile.
+ */
+unsigned limits_bans(struct limits *l, uint32_t now, limits_ban_h *each,
+    void *arg);
+/*
+ * End src's ban at once (the operator's "unban"), and forget its
+ * failures; false when it was not banned at now.
+ */
+bool limits_unban(struct limits *l, const struct sa *src, uint32_t now);
 /*
  * The source as per-source state sees it: *af 4 with the IPv4 address (an
  * IPv4-mapped IPv6 address included), or *af 6 with the first 64 bits.

@@ -111,6 +111,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "log_format", cfg_set_log_format, 0, 0, 0, "text", 0,
 	    "text or json" },
 	{ "metrics", cfg_set_metrics, 0, 0, 0, NULL, 0, "ADDR:PORT" },
+	/* The operator's Unix socket (sipwarden ctl); absent: none. */
+	{ "control_socket", cfg_set_path, 0, 0, 0, NULL,
+	    CFG_OFF(c_control_socket), "a file path" },
 	{ "tls_cert", cfg_set_path, 0, 0, 0, NULL, CFG_OFF(c_tls_cert),
 	    "a file path" },
 	{ "tls_key", cfg_set_path, 0, 0, 0, NULL, CFG_OFF(c_tls_key),
@@ -738,8 +741,9 @@ static const struct lines_opt cfg_lines = {
 	.lo_readerr = "cannot read",
 };
 
-int
-cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg)
+static int
+cfg_load_as(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg,
+    bool lenient)
 {
 	struct cfg_ld ld;
 	int err;
@@ -758,7 +762,7 @@ cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg)
 	cfg_check(&ld);
 	if (ld.ld_nomem)
 		err = ENOMEM;
-	else if (ld.ld_li.li_nerr > 0)
+	else if (ld.ld_li.li_nerr > 0 && !lenient)
 		err = EINVAL;
 out:
 	lines_close(&ld.ld_li);
@@ -767,6 +771,19 @@ out:
 	else
 		*cfgp = ld.ld_cfg;
 	return (err);
+}
+
+int
+cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg)
+{
+	return (cfg_load_as(path, cfgp, errh, arg, false));
+}
+
+int
+cfg_load_lenient(const char *path, struct cfg **cfgp, cfg_err_h *errh,
+    void *arg)
+{
+	return (cfg_load_as(path, cfgp, errh, arg, true));
 }
 
 void
@@ -785,6 +802,7 @@ cfg_free(struct cfg *cfg)
 	free(cfg->c_log);
 	free(cfg->c_tls_cert);
 	free(cfg->c_tls_key);
+	free(cfg->c_control_socket);
 	free(cfg);
 }
 

@@ -88,6 +88,7 @@ struct cfg {
 
 	bool c_has_metrics;
 	struct sa c_metrics;
+	char *c_control_socket; /* absolute path, NULL: none */
 
 	char *c_tls_cert; /* absolute paths, NULL when not given */
 	char *c_tls_key;
@@ -112,6 +113,14 @@ typedef void(cfg_err_h)(const char *msg, void *arg);
  * returned.
  */
 int cfg_load(const char *path, struct cfg **cfgp, cfg_err_h *errh, void *arg);
+/*
+ * The same, but a file with problems (each still given to errh) gives
+ * what its good lines say: for "sipwarden ctl", which needs only the
+ * control_socket of a config that may be the one a reload refused.  Fails
+ * only when the file cannot be read or memory runs out.
+ */
+int cfg_load_lenient(const char *path, struct cfg **cfgp, cfg_err_h *errh,
+    void *arg);
 void cfg_free(struct cfg *cfg);
 
 /* "SHA-256" etc., as written in the config and in challenges. */

@@ -81,6 +81,17 @@ snap_inherit(struct cfg *c, const struct cfg *old, char *kept, size_t size)
 		c->c_has_metrics = old->c_has_metrics;
 		c->c_metrics = old->c_metrics;
 	}
+	if ((c->c_control_socket == NULL) != (old->c_control_socket == NULL) ||
+	    (c->c_control_socket != NULL &&
+		strcmp(c->c_control_socket, old->c_control_socket) != 0)) {
+		snap_kept(kept, size, "control_socket");
+		/* The server holds its own copy of the path it serves: out of
+		 * memory here only leaves the snapshot without one. */
+		free(c->c_control_socket);
+		c->c_control_socket = old->c_control_socket != NULL ?
+		    strdup(old->c_control_socket) :
+		    NULL;
+	}
 }
 
 /*

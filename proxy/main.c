@@ -15,7 +15,9 @@
 #include <re.h>
 
 #include "auth/passwd.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "proxy/control.h"
 #include "proxy/evlog.h"
 #include "proxy/server.h"
 #include "proxy/loader.h"
@@ -30,6 +32,8 @@ main_usage(FILE *f)
 	(void)fprintf(f,
 	    "usage: sipwarden [-t] [-c FILE]\n"
 	    "       sipwarden passwd FILE REALM USER\n"
+	    "       sipwarden ctl [-c FILE] bans | unban ADDR | stats | "
+	    "reload\n"
 	    "       sipwarden -V | --version\n"
 	    "       sipwarden -h | --help\n"
 	    "\n"
@@ -40,6 +44,12 @@ main_usage(FILE *f)
 	    "  passwd    add or replace USER in the users file FILE; the\n"
 	    "            password is read from the terminal (twice) or from\n"
 	    "            the first line of standard input\n"
+	    "  ctl       ask the running sipwarden through its "
+	    "control_socket:\n"
+	    "            bans (the current bans), unban ADDR (an IPv4 address\n"
+	    "            or an IPv6 /64), stats (the /metrics counters), "
+	    "reload\n"
+	    "            (as SIGHUP, with its result)\n"
 	    "\n"
 	    "Signals: HUP reloads, TERM and INT stop.\n");
 }
@@ -48,6 +58,13 @@ static void
 main_print_cb(const char *msg, void *arg)
 {
 	(void)fprintf(stderr, "%s\n", msg);
+}
+
+static void
+main_quiet_cb(const char *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
 }
 
 /* sipwarden -t: "FILE: ok" or one line per problem. */
@@ -162,6 +179,57 @@ main_passwd(int argc, char *argv[])
 	return (rc);
 }
 
+/* sipwarden ctl [-c FILE] COMMAND [ARG]: 0 ok, 1 refused or bad usage, 2
+ * no answer. */
+static int
+main_ctl(int argc, char *argv[])
+{
+	const char *path = DEFAULT_CONFIG;
+	static char answer[65536];
+	char line[CONTROL_LINEMAX + 1], err[512];
+	struct cfg *cfg = NULL;
+	const char *body;
+	int i = 2, rc;
+
+	if (argc > 3 && strcmp(argv[2], "-c") == 0) {
+		path = argv[3];
+		i = 4;
+	}
+	if (argc - i < 1 || argc - i > 2 ||
+	    (size_t)snprintf(line, sizeof(line), "%s%s%s", argv[i],
+		argc - i == 2 ? " " : "",
+		argc - i == 2 ? argv[i + 1] : "") >= sizeof(line)) {
+		main_usage(stderr);
+		return (1);
+	}
+	/* Only its control_socket: a reload may just have refused the rest. */
+	if (cfg_load_lenient(path, &cfg, main_quiet_cb, NULL) != 0) {
+		(void)fprintf(stderr, "%s: cannot read it\n", path);
+		return (1);
+	}
+	if (cfg->c_control_socket == NULL) {
+		(void)fprintf(stderr, "%s: no control_socket configured\n",
+		    path);
+		cfg_free(cfg);
+		return (1);
+	}
+	rc = control_ask(cfg->c_control_socket, line, answer, sizeof(answer),
+	    CONTROL_TIMEOUT * 2, err, sizeof(err));
+	cfg_free(cfg);
+	if (rc != 0) {
+		(void)fprintf(stderr, "sipwarden ctl: %s\n", err);
+		return (2);
+	}
+	if (strncmp(answer, "ok\n", 3) == 0) {
+		(void)fputs(answer + 3, stdout);
+		return (0);
+	}
+	body = strncmp(answer, "error: ", 7) == 0 ? answer + 7 : answer;
+	(void)fprintf(stderr, "sipwarden ctl: %s%s", body,
+	    *body == '\0' || body[strlen(body) - 1] != '\n' ? "\n" : "");
+	return (1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -175,6 +243,8 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && strcmp(argv[1], "passwd") == 0)
 		return (main_passwd(argc, argv));
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return (main_ctl(argc, argv));
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include <re.h>
@@ -26,11 +27,14 @@
 #include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/obuf.h"
+#include "proxy/control.h"
 #include "proxy/loader.h"
 #include "proxy/metrics.h"
 #include "proxy/server.h"
 #include "proxy/shared.h"
 #include "proxy/worker.h"
+#include "sip/pctx.h"
 #include "sip/snapshot.h"
 #include "version.h"
 
@@ -139,7 +143,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	/* libevent runs this in the loop, not in signal context. */
 	if (sig == SIGHUP) {
-		(void)server_reload(srv);
+		(void)server_reload(srv, NULL, 0);
 		return;
 	}
 	srv->sv_signal = sig == SIGTERM ? "TERM" : "INT";
@@ -312,6 +316,128 @@ server_metrics_cb(struct pipe_stats *sum, struct metrics_proc *mp, void *arg)
 		mp->mp_tls_not_after = srv->sv_shared.sh_snap->sn_tls_not_after;
 }
 
+/* ---- sipwarden ctl (proxy/control.h) ------------------------------------ */
+
+static void
+server_ctl_ban(const char *addr, unsigned failures, uint32_t left, void *arg)
+{
+	(void)evbuffer_add_printf(arg, "%s failures=%u seconds_left=%u\n", addr,
+	    failures, (unsigned)left);
+}
+
+/*
+ * An IPv4 address, or an IPv6 address or /64 ("2001:db8:1:2::/64"), into
+ * sa; false for anything else.
+ */
+static bool
+server_ctl_addr(const char *s, struct sa *sa)
+{
+	char buf[LIMITS_ADDRLEN];
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(buf))
+		return (false);
+	memcpy(buf, s, n + 1);
+	if (n > 3 && strcmp(buf + n - 3, "/64") == 0) {
+		buf[n - 3] = '\0';
+		return (strchr(buf, ':') != NULL &&
+		    sa_set_str(sa, buf, 0) == 0 && sa_af(sa) == AF_INET6);
+	}
+	return (strchr(buf, '/') == NULL && sa_set_str(sa, buf, 0) == 0);
+}
+
+static void
+server_ctl_unban(struct server *srv, const char *arg, struct evbuffer *out)
+{
+	char addr[LIMITS_ADDRLEN];
+	struct sa sa;
+
+	if (!server_ctl_addr(arg, &sa)) {
+		(void)evbuffer_add_printf(out,
+		    "error: bad address '%.64s': an IPv4 address or an IPv6 "
+		    "/64\n",
+		    arg);
+		return;
+	}
+	limits_addr(&sa, addr);
+	if (!limits_unban(srv->sv_shared.sh_limits, &sa,
+		(uint32_t)time(NULL))) {
+		(void)evbuffer_add_printf(out, "error: %s is not banned\n",
+		    addr);
+		return;
+	}
+	log_event(LOGL_WARN, "unban", NULL, "addr=%s by=ctl", addr);
+	(void)evbuffer_add_printf(out, "ok\nunbanned %s\n", addr);
+}
+
+static void
+server_ctl_stats(struct server *srv, struct evbuffer *out)
+{
+	static char text[32768];
+	struct pipe_stats sum;
+	struct metrics_proc mp;
+	struct obuf ob;
+
+	memset(&sum, 0, sizeof(sum));
+	memset(&mp, 0, sizeof(mp));
+	server_metrics_cb(&sum, &mp, srv);
+	mp.mp_now = (uint64_t)time(NULL);
+	obuf_init(&ob, text, sizeof(text));
+	if (!metrics_render(&ob, &sum, &mp)) {
+		(void)evbuffer_add_printf(out, "error: statistics too long\n");
+		return;
+	}
+	(void)evbuffer_add_printf(out, "ok\n");
+	(void)evbuffer_add(out, ob.ob_p, ob.ob_len);
+}
+
+static void
+server_ctl_cb(const char *line, struct evbuffer *out, void *arg)
+{
+	struct server *srv = arg;
+	char cmd[16], why[1100];
+	const char *rest;
+	size_t n = strcspn(line, " \t"), bans;
+
+	(void)snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < 15 ? n : 15), line);
+	rest = line + n + strspn(line + n, " \t");
+	if (strcmp(cmd, "bans") == 0 && *rest == '\0') {
+		struct evbuffer *body = evbuffer_new();
+
+		if (body == NULL)
+			return;
+		bans = limits_bans(srv->sv_shared.sh_limits,
+		    (uint32_t)time(NULL), server_ctl_ban, body);
+		(void)evbuffer_add_printf(out, "ok\n");
+		(void)evbuffer_add_buffer(out, body);
+		(void)evbuffer_add_printf(out, "%zu %s\n", bans,
+		    bans == 1 ? "ban" : "bans");
+		evbuffer_free(body);
+	} else if (strcmp(cmd, "unban") == 0 && *rest != '\0' &&
+	    strpbrk(rest, " \t") == NULL) {
+		server_ctl_unban(srv, rest, out);
+	} else if (strcmp(cmd, "stats") == 0 && *rest == '\0') {
+		server_ctl_stats(srv, out);
+	} else if (strcmp(cmd, "reload") == 0 && *rest == '\0') {
+		if (server_reload(srv, why, sizeof(why)) == 0)
+			(void)evbuffer_add_printf(out, "ok\nreload ok %s\n",
+			    why);
+		else
+			(void)evbuffer_add_printf(out,
+			    "error: reload failed: %s\n", why);
+	} else {
+		(void)evbuffer_add_printf(out,
+		    "error: unknown command '%.64s' (commands: bans, unban "
+		    "ADDR, stats, reload)\n",
+		    line);
+	}
+	log_event(LOGL_INFO, "ctl", NULL, "command=%s result=%s", cmd,
+	    evbuffer_get_length(out) >= 3 &&
+		    memcmp(evbuffer_pullup(out, 3), "ok\n", 3) == 0 ?
+		"ok" :
+		"error");
+}
+
 int
 server_start(struct server *srv, const char *cfgpath)
 {
@@ -354,6 +480,16 @@ server_start(struct server *srv, const char *cfgpath)
 		    "cannot serve metrics");
 		return (2);
 	}
+	if (c->c_control_socket != NULL) {
+		char err[256];
+
+		srv->sv_control = control_start(srv->sv_base,
+		    c->c_control_socket, server_ctl_cb, srv, err, sizeof(err));
+		if (srv->sv_control == NULL) {
+			log_event(LOGL_ERROR, "bind", NULL, "error=%s", err);
+			return (2);
+		}
+	}
 	server_log_start(sn);
 	return (0);
 }
@@ -375,6 +511,8 @@ server_stop(struct server *srv)
 
 	metrics_stop(srv->sv_metrics);
 	srv->sv_metrics = NULL;
+	control_stop(srv->sv_control);
+	srv->sv_control = NULL;
 	for (k = 0; srv->sv_workers != NULL && k < srv->sv_nworkers; k++)
 		worker_halt(srv->sv_workers[k]);
 	srv->sv_shared.sh_nworkers = 0;
@@ -412,7 +550,7 @@ server_stop(struct server *srv)
 }
 
 int
-server_reload(struct server *srv)
+server_reload(struct server *srv, char *why, size_t size)
 {
 	struct server_msgs sm = { .sm_level = LOGL_WARN };
 	const struct snapshot *old = srv->sv_shared.sh_snap;
@@ -425,6 +563,8 @@ server_reload(struct server *srv)
 		srv->sv_reloads_failed++;
 		log_event(LOGL_ERROR, "reload", NULL,
 		    "result=failed errors=%u error=%s", sm.sm_n, sm.sm_first);
+		if (why != NULL)
+			(void)snprintf(why, size, "%s", sm.sm_first);
 		return (EINVAL);
 	}
 	c = sn->sn_cfg;
@@ -433,6 +573,9 @@ server_reload(struct server *srv)
 		log_event(LOGL_ERROR, "reload", NULL,
 		    "result=failed error=%s target=%s", "cannot open log",
 		    c->c_log);
+		if (why != NULL)
+			(void)snprintf(why, size, "cannot open log %s",
+			    c->c_log);
 		snapshot_unref(sn);
 		return (EIO);
 	}
@@ -440,5 +583,8 @@ server_reload(struct server *srv)
 	srv->sv_reloads_ok++;
 	log_event(LOGL_INFO, "reload", NULL, "result=ok users=%zu kept=%s",
 	    users_count(sn->sn_users), kept);
+	if (why != NULL)
+		(void)snprintf(why, size, "users=%zu kept=%s",
+		    users_count(sn->sn_users), kept);
 	return (0);
 }

@@ -14,6 +14,7 @@
 
 struct event;
 struct event_base;
+struct control;
 struct metrics;
 struct worker;
 
@@ -29,6 +30,7 @@ struct server {
 	struct event *sv_sweep;     /* once a second: bans that ended */
 	atomic_ulong sv_bans;       /* bans active at the last sweep */
 	struct metrics *sv_metrics; /* the endpoint, or NULL */
+	struct control *sv_control; /* the control socket, or NULL */
 	unsigned long sv_reloads_ok;
 	unsigned long sv_reloads_failed;
 	uint64_t sv_start; /* seconds since the epoch */
@@ -39,7 +41,11 @@ int server_start(struct server *srv, const char *cfgpath);
 /* Run the main loop until SIGTERM or SIGINT; returns the exit code. */
 int server_run(struct server *srv);
 void server_stop(struct server *srv);
-/* Re-read everything (SIGHUP); keeps the old state when it fails. */
-int server_reload(struct server *srv);
+/*
+ * Re-read everything (SIGHUP, sipwarden ctl reload); keeps the old state
+ * when it fails.  With why, what happened goes there too: "kept=..." or
+ * the first "FILE:LINE: message".
+ */
+int server_reload(struct server *srv, char *why, size_t size);
 
 #endif

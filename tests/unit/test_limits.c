@@ -235,6 +235,68 @@ START_TEST(test_limits_table_full_of_bans)
 }
 END_TEST
 
+/* What limits_bans() reported, as "addr failures seconds" lines. */
+static char bans_text[1024];
+
+static void
+collect_ban(const char *addr, unsigned failures, uint32_t left, void *arg)
+{
+	size_t n = strlen(bans_text);
+
+	(void)arg;
+	(void)snprintf(bans_text + n, sizeof(bans_text) - n, "%s %u %u\n", addr,
+	    failures, (unsigned)left);
+}
+
+START_TEST(test_limits_bans_listed)
+{
+	unsigned f = 0;
+	int i;
+
+	bans_text[0] = '\0';
+	ck_assert_uint_eq(limits_bans(l, 1000, collect_ban, NULL), 0);
+	for (i = 0; i < 3; i++)
+		(void)limits_fail(l, &a4, 1000, 3, 60, 600, &f);
+	for (i = 0; i < 5; i++)
+		(void)limits_fail(l, &a6, 1002, 5, 60, 100, &f);
+	(void)limits_fail(l, &b4, 1002, 3, 60, 600, &f); /* not banned */
+	ck_assert_uint_eq(limits_bans(l, 1010, collect_ban, NULL), 2);
+	ck_assert_msg(strstr(bans_text, "203.0.113.7 3 590\n") != NULL, "%s",
+	    bans_text);
+	ck_assert_msg(strstr(bans_text, "2001:db8:1:2::/64 5 92\n") != NULL,
+	    "%s", bans_text);
+	ck_assert_ptr_null(strstr(bans_text, "203.0.113.8"));
+	/* Over: not listed, though not swept yet. */
+	bans_text[0] = '\0';
+	ck_assert_uint_eq(limits_bans(l, 1102, collect_ban, NULL), 1);
+	ck_assert_ptr_null(strstr(bans_text, "2001:db8"));
+}
+END_TEST
+
+START_TEST(test_limits_unban)
+{
+	unsigned f = 0;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		(void)limits_fail(l, &a4, 1000, 3, 60, 600, &f);
+	ck_assert(limits_banned(l, &a4, 1001));
+	ck_assert(!limits_unban(l, &b4, 1001)); /* never banned */
+	ck_assert(limits_unban(l, &a4, 1001));
+	ck_assert(!limits_banned(l, &a4, 1001));
+	ck_assert(!limits_unban(l, &a4, 1001)); /* not any more */
+	/* Its failures went with the ban: it takes 3 new ones again. */
+	ck_assert(!limits_fail(l, &a4, 1002, 3, 60, 600, &f));
+	ck_assert(!limits_fail(l, &a4, 1002, 3, 60, 600, &f));
+	ck_assert(limits_fail(l, &a4, 1002, 3, 60, 600, &f));
+	/* An IPv6 /64 is unbanned whole, by any address in it. */
+	for (i = 0; i < 3; i++)
+		(void)limits_fail(l, &a6, 1000, 3, 60, 600, &f);
+	ck_assert(limits_unban(l, &a6same64, 1001));
+	ck_assert(!limits_banned(l, &a6, 1001));
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -253,6 +315,8 @@ test_suite(void)
 	tcase_add_test(tc, test_limits_sweep_after_quiet);
 	tcase_add_test(tc, test_limits_flood_does_not_evict_a_ban);
 	tcase_add_test(tc, test_limits_table_full_of_bans);
+	tcase_add_test(tc, test_limits_bans_listed);
+	tcase_add_test(tc, test_limits_unban);
 	suite_add_tcase(s, tc);
 	return (s);
 }

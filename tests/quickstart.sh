@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 
 build_pkgs="gcc pkg-config meson ninja-build libre-dev libevent-dev libssl-dev check"
-test_pkgs="python3 sip-tester sipsak clang clang-format libclang-rt-14-dev procps iproute2 openssl fail2ban systemd prometheus sipvicious socat kamailio baresip-core linphone-cli nftables conntrack keepalived groff-base debhelper lintian dpkg-dev fakeroot debootstrap"
+test_pkgs="python3 sip-tester sipsak clang clang-format libclang-rt-14-dev procps iproute2 openssl fail2ban systemd prometheus sipvicious socat kamailio baresip-core linphone-cli nftables conntrack keepalived groff-base build-essential debhelper lintian dpkg-dev fakeroot debootstrap"
 
 install_missing() { # PACKAGE...: apt-get install those not installed
 	local missing=() p

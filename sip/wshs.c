@@ -6,21 +6,18 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <re.h>
+
 #include "core/chars.h"
 #include "core/obuf.h"
+#include "sip/pkt_value.h"
 #include "sip/wshs.h"
 
 #define WSHS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-/* A view of bytes. */
-struct wsv {
-	const char *p;
-	size_t l;
-};
-
 /* What the header block says, as far as the handshake cares. */
 struct wshdrs {
-	struct wsv h_host, h_key, h_version, h_origin;
+	struct pl h_host, h_key, h_version, h_origin;
 	unsigned h_nhost, h_nkey, h_nversion, h_norigin;
 	int h_upgrade;    /* Upgrade names websocket */
 	int h_connection; /* Connection names Upgrade */
@@ -48,56 +45,49 @@ wshs_end(const char *buf, size_t len)
 	return (0);
 }
 
-static struct wsv
+/* p[0..l) without white space around it. */
+static struct pl
 wshs_trim(const char *p, size_t l)
 {
-	struct wsv v = { p, l };
+	struct pl v;
+	size_t i = chars_skip(p, l, 0, CHARS_WS);
 
-	while (v.l > 0 && chars_is(v.p[0], CHARS_WS)) {
-		v.p++;
-		v.l--;
-	}
-	while (v.l > 0 && chars_is(v.p[v.l - 1], CHARS_WS))
-		v.l--;
+	v.p = p + i;
+	v.l = chars_rskip(v.p, l - i, CHARS_WS);
 	return (v);
 }
 
 /* Does the comma list v hold the token lit (any case when icase)? */
 static int
-wshs_list_has(struct wsv v, const char *lit, int icase)
+wshs_list_has(const struct pl *v, const char *lit, int icase)
 {
-	size_t n = strlen(lit), i = 0, j;
-	struct wsv e;
+	size_t n = strlen(lit), pos = 0;
+	struct pl e;
 
-	while (i <= v.l) {
-		for (j = i; j < v.l && v.p[j] != ','; j++)
-			;
-		e = wshs_trim(v.p + i, j - i);
+	while (pkt_list_next(v, &pos, &e))
 		if (e.l == n &&
 		    (icase ? chars_eqi(e.p, e.l, lit, n) :
 			     memcmp(e.p, lit, n) == 0))
 			return (1);
-		i = j + 1;
-	}
 	return (0);
 }
 
 static int
-wshs_name_is(struct wsv name, const char *lit)
+wshs_name_is(struct pl name, const char *lit)
 {
 	return (chars_eqi(name.p, name.l, lit, strlen(lit)));
 }
 
 static void
-wshs_header(struct wshdrs *h, struct wsv name, struct wsv val)
+wshs_header(struct wshdrs *h, struct pl name, struct pl val)
 {
 	if (wshs_name_is(name, "Host")) {
 		h->h_host = val;
 		h->h_nhost++;
 	} else if (wshs_name_is(name, "Upgrade")) {
-		h->h_upgrade |= wshs_list_has(val, "websocket", 1);
+		h->h_upgrade |= wshs_list_has(&val, "websocket", 1);
 	} else if (wshs_name_is(name, "Connection")) {
-		h->h_connection |= wshs_list_has(val, "Upgrade", 1);
+		h->h_connection |= wshs_list_has(&val, "Upgrade", 1);
 	} else if (wshs_name_is(name, "Sec-WebSocket-Key")) {
 		h->h_key = val;
 		h->h_nkey++;
@@ -105,7 +95,7 @@ wshs_header(struct wshdrs *h, struct wsv name, struct wsv val)
 		h->h_version = val;
 		h->h_nversion++;
 	} else if (wshs_name_is(name, "Sec-WebSocket-Protocol")) {
-		h->h_sip |= wshs_list_has(val, "sip", 0);
+		h->h_sip |= wshs_list_has(&val, "sip", 0);
 	} else if (wshs_name_is(name, "Origin")) {
 		h->h_origin = val;
 		h->h_norigin++;
@@ -114,10 +104,10 @@ wshs_header(struct wshdrs *h, struct wsv name, struct wsv val)
 
 /* The request line: GET, a target, HTTP/1.1 (or a later 1.x). */
 static int
-wshs_request_line(struct wsv line, struct wshs *hs)
+wshs_request_line(struct pl line, struct wshs *hs)
 {
 	const char *sp1, *sp2;
-	struct wsv ver;
+	struct pl ver;
 
 	if (line.l < 4 || memcmp(line.p, "GET ", 4) != 0)
 		return (wshs_bad(hs, WSHS_BAD, "not a GET"));
@@ -138,7 +128,7 @@ static int
 wshs_headers(const char *buf, size_t end, struct wshdrs *h, struct wshs *hs)
 {
 	size_t i = 0, eol, colon, first = 1;
-	struct wsv line, name;
+	struct pl line, name;
 
 	while (i + 2 <= end) {
 		for (eol = i; eol + 1 < end &&
@@ -178,7 +168,7 @@ wshs_headers(const char *buf, size_t end, struct wshdrs *h, struct wshs *hs)
 
 /* Sec-WebSocket-Key: 22 base64 digits and "==" (16 bytes). */
 static int
-wshs_key_ok(struct wsv k)
+wshs_key_ok(struct pl k)
 {
 	size_t i;
 
@@ -193,7 +183,7 @@ wshs_key_ok(struct wsv k)
 }
 
 static void
-wshs_accept(struct wsv key, char out[WSHS_ACCEPTLEN + 1])
+wshs_accept(struct pl key, char out[WSHS_ACCEPTLEN + 1])
 {
 	unsigned char in[24 + sizeof(WSHS_GUID) - 1];
 	unsigned char md[SHA_DIGEST_LENGTH];

@@ -61,66 +61,55 @@ route_uri(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 	return (!ob.ob_full);
 }
 
-/* Is the URI ours (host and port of one of our listeners)? */
-static bool
-route_uri_ours(const struct snapshot *sn, const struct pl *uri, struct pl *user)
-{
-	struct pl params;
-
-	return (snapshot_uri_self(sn, uri, user, &params) >= 0);
-}
-
-/* Check the flow and dialog tokens of one of our Route URIs. */
+/*
+ * Check the flow and dialog tokens of one of our Route URIs: user and
+ * params as pkt_uri_hostport() split it.
+ */
 static void
 route_tokens(struct mac *m, const struct snapshot *sn, const struct pkt *p,
-    const struct pkt_naddr *na, const struct pl *user, struct route_ours *rt)
+    const struct pl *user, const struct pl *params, struct route_ours *rt)
 {
-	struct pl host, params, swt;
-	uint16_t port;
+	struct pl swt;
 	bool ok;
 
 	if (rt->rt_flow == 0 && user->l > 0) {
 		ok = flow_token_check(m, sn->sn_secrets, user, &rt->rt_f);
 		rt->rt_flow = ok ? 1 : -1;
 	}
-	if (rt->rt_dialog != 0 ||
-	    pkt_uri_hostport(&na->n_uri, &swt, &host, &port, &params) != 0 ||
-	    !PKT_PARAM(&params, "swt", &swt))
+	if (rt->rt_dialog != 0 || !PKT_PARAM(params, "swt", &swt))
 		return;
 	ok = dialog_token_check(m, sn->sn_secrets, &swt, user, &p->p_callid);
 	rt->rt_dialog = ok ? 1 : -1;
 }
 
 /*
- * Is the URI, below ours, a Record-Route of another instance sharing our
- * secrets, for this dialog (both its tokens verify for p's Call-ID)?  It
- * is there when a phone's in-dialog request reaches us rather than the
- * instance its dialog began on (that one failed, or the balancer moved
- * the phone): ours to remove as well, or the PBX would be sent towards
- * the other instance.
+ * Is the URI (user and params as pkt_uri_hostport() split it), below
+ * ours, a Record-Route of another instance sharing our secrets, for this
+ * dialog (both its tokens verify for p's Call-ID)?  It is there when a
+ * phone's in-dialog request reaches us rather than the instance its dialog
+ * began on (that one failed, or the balancer moved the phone): ours to
+ * remove as well, or the PBX would be sent towards the other instance.
  */
 static bool
 route_sibling(struct mac *m, const struct snapshot *sn, const struct pkt *p,
-    const struct pkt_naddr *na)
+    const struct pl *user, const struct pl *params)
 {
-	struct pl user, host, params, swt;
+	struct pl swt;
 	struct flow f;
-	uint16_t port;
 
-	return (
-	    pkt_uri_hostport(&na->n_uri, &user, &host, &port, &params) == 0 &&
-	    user.l > 0 && PKT_PARAM(&params, "swt", &swt) &&
-	    flow_token_check(m, sn->sn_secrets, &user, &f) &&
-	    dialog_token_check(m, sn->sn_secrets, &swt, &user, &p->p_callid));
+	return (user->l > 0 && PKT_PARAM(params, "swt", &swt) &&
+	    flow_token_check(m, sn->sn_secrets, user, &f) &&
+	    dialog_token_check(m, sn->sn_secrets, &swt, user, &p->p_callid));
 }
 
 void
 route_check(struct mac *m, const struct snapshot *sn, const struct pkt *p,
     struct route_ours *rt)
 {
+	struct pl elem, user, host, params;
 	struct pkt_naddr na;
-	struct pl elem, user;
 	size_t i, pos;
+	uint16_t port;
 
 	memset(rt, 0, sizeof(*rt));
 	for (i = 0; i < p->p_nhdrs; i++) {
@@ -128,15 +117,21 @@ route_check(struct mac *m, const struct snapshot *sn, const struct pkt *p,
 			continue;
 		pos = 0;
 		while (pkt_list_next(&p->p_hdrs[i].h_val, &pos, &elem)) {
-			if (pkt_naddr_parse(&na, &elem) != 0)
+			/* One parse: ours by host and port, then tokens. */
+			if (pkt_naddr_parse(&na, &elem) != 0 ||
+			    pkt_uri_hostport(&na.n_uri, &user, &host, &port,
+				&params) != 0)
 				return;
-			if (route_uri_ours(sn, &na.n_uri, &user)) {
+			if (snapshot_find_self(sn, &host,
+				snapshot_uri_port(&na.n_uri, &params, port)) >=
+			    0) {
 				rt->rt_n++;
-				route_tokens(m, sn, p, &na, &user, rt);
+				route_tokens(m, sn, p, &user, &params, rt);
 				continue;
 			}
 			/* Below one of ours only: never in place of ours. */
-			if (rt->rt_n == 0 || !route_sibling(m, sn, p, &na))
+			if (rt->rt_n == 0 ||
+			    !route_sibling(m, sn, p, &user, &params))
 				return;
 			rt->rt_n++;
 		}

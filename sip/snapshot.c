@@ -226,23 +226,32 @@ snapshot_find_self(const struct snapshot *sn, const struct pl *host,
 	return (-1);
 }
 
+uint16_t
+snapshot_uri_port(const struct pl *uri, const struct pl *params, uint16_t port)
+{
+	struct pl tp;
+
+	if (port != 0)
+		return (port);
+	/* No port: 5061 for sips: and transport=tls (RFC 3263 4.2). */
+	return ((uri->l > 5 && chars_eqi(uri->p, 5, "sips:", 5)) ||
+		    (PKT_PARAM(params, "transport", &tp) &&
+			CHARS_PLEQI(&tp, "tls")) ?
+		5061 :
+		5060);
+}
+
 int
 snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
     struct pl *user, struct pl *params)
 {
-	struct pl host, tp;
+	struct pl host;
 	uint16_t port;
 
 	if (pkt_uri_hostport(uri, user, &host, &port, params) != 0)
 		return (-1);
-	/* No port: 5061 for sips: and transport=tls (RFC 3263 4.2). */
-	if (port == 0)
-		port = (uri->l > 5 && chars_eqi(uri->p, 5, "sips:", 5)) ||
-			(PKT_PARAM(params, "transport", &tp) &&
-			    CHARS_PLEQI(&tp, "tls")) ?
-		    5061 :
-		    5060;
-	return (snapshot_find_self(sn, &host, port));
+	return (snapshot_find_self(sn, &host,
+	    snapshot_uri_port(uri, params, port)));
 }
 
 int

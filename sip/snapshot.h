@@ -94,6 +94,13 @@ int snapshot_find_self(const struct snapshot *sn, const struct pl *host,
 int snapshot_uri_self(const struct snapshot *sn, const struct pl *uri,
     struct pl *user, struct pl *params);
 
+/*
+ * The port a sip: or sips: URI names, as pkt_uri_hostport gave it (0:
+ * none) with its parameters: 5061 for sips: or transport=tls, else 5060.
+ */
+uint16_t snapshot_uri_port(const struct pl *uri, const struct pl *params,
+    uint16_t port);
+
 /* Index of our listener bound to exactly sa (address and port), or -1. */
 int snapshot_find_self_sa(const struct snapshot *sn, const struct sa *sa);
 
